@@ -1,0 +1,5 @@
+"""Neural-network building blocks (mirrors ``torch.nn``)."""
+
+from .parameter import Buffer, Parameter  # noqa: F401
+from .modules import *  # noqa: F401,F403
+from . import functional, init, utils  # noqa: F401

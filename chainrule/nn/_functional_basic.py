@@ -1,0 +1,3 @@
+"""Activations, linear, dropout, losses and helpers in functional form."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Convolution, pooling, normalization, embedding and attention in functional form."""
+
+__all__ = []

@@ -1,0 +1,1 @@
+"""Weight initialisation (mirrors torch.nn.init)."""

@@ -1,1 +1,10 @@
-"""Optimizers (mirrors torch.optim)."""
+"""Optimizers and learning-rate schedulers (mirrors ``torch.optim``)."""
+
+from . import lr_scheduler
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
+from .optimizer import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]

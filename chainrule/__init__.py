@@ -124,3 +124,6 @@ def use_deterministic_algorithms(mode, warn_only=False) -> None:
 
 
 strided = "torch.strided"
+
+
+from . import nn  # noqa: E402  (torch.nn is reachable as an attribute after ``import torch``)

@@ -19,6 +19,7 @@ from ._tensor_str import set_printoptions
 from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
+from .serialization import load, save
 
 __version__ = "0.1.0"
 

@@ -512,7 +512,7 @@ class _ClassIndexLoss(_Op):
         loss = -(1.0 - eps) * wt * picked
         if eps:
             smooth = -(lp * wd).sum(axis=1) if wd is not None else -lp.sum(axis=1)
-            loss = loss - (eps / c) * np.where(valid, smooth, 0.0)
+            loss = loss + (eps / c) * np.where(valid, smooth, 0.0)
         loss = loss.astype(xd.dtype, copy=False)
         ctx.lp, ctx.tc, ctx.wt, ctx.valid = lp, tc, wt, valid
         ctx.wd, ctx.eps, ctx.c, ctx.axis, ctx.reduction = wd, eps, c, axis, reduction
@@ -552,6 +552,9 @@ class _ClassIndexLoss(_Op):
         if _state.enabled:
             return cls._backward_graph(ctx, g, gs), None, None
         gsv = np.broadcast_to(np.asarray(gs, dt), (m,))
+        if ctx.reduction == "mean" and not ctx.denom:
+            # all targets ignored: the loss is nan but no element receives gradient
+            gsv = np.where(ctx.valid, gsv, 0).astype(dt)
         if cls.logits:
             s = (1.0 - ctx.eps) * ctx.wt
             if ctx.eps:
@@ -676,8 +679,6 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     """nll_loss(log_softmax(input, 1), target): class indices or class probabilities as target"""
     reduction = _reduction_string(size_average, reduce, reduction)
     _check_reduction(reduction)
-    if input.dim() < 1:
-        raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
     axis = 0 if input.dim() == 1 else 1
     if input.shape == target.shape:
         if not target.is_floating_point():
@@ -698,6 +699,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
                 f"weight tensor of shape: {shape_str(weight.shape)}"
             )
         return CrossEntropyProb.apply(x, t, weight, reduction, float(label_smoothing), axis)
+    if input.dim() < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     axis, _ = _check_nll(input, target, weight, ignore_index)

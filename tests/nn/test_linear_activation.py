@@ -15,9 +15,14 @@ F_ = lambda T: T.nn.functional  # noqa: E731
 # ---- linear ----------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "xs,ws,bs",
-    [((4, 3), (5, 3), (5,)), ((2, 3, 4), (6, 4), (6,)), ((4,), (2, 4), (2,)), ((0, 3), (2, 3), (2,)),
-     ((3, 4), (2, 4), (3, 2))],
-)  # fmt: skip
+    [
+        ((4, 3), (5, 3), (5,)),
+        ((2, 3, 4), (6, 4), (6,)),
+        ((4,), (2, 4), (2,)),
+        ((0, 3), (2, 3), (2,)),
+        ((3, 4), (2, 4), (3, 2)),
+    ],
+)
 def test_linear_matches_torch(xs, ws, bs):
     check_op(lambda T, x, w, b: F_(T).linear(x, w, b), [xs, ws, bs])
 
@@ -32,10 +37,15 @@ def test_linear_no_bias_and_gradcheck():
 
 def test_linear_errors():
     for xs, ws in [((32, 10), (1, 5)), ((2, 3, 10), (1, 5)), ((10,), (1, 5))]:
-        assert_raises_like_torch(lambda T, x, w: F_(T).linear(x, w), np.ones(xs, "f"), np.ones(ws, "f"),
-                                 match="mat1 and mat2 shapes cannot be multiplied")  # fmt: skip
-    assert_raises_like_torch(lambda T, x, w: F_(T).linear(x, w), np.ones((3, 4), "f"), np.ones((2, 4)),
-                             match="same dtype")  # fmt: skip
+        assert_raises_like_torch(
+            lambda T, x, w: F_(T).linear(x, w),
+            np.ones(xs, "f"),
+            np.ones(ws, "f"),
+            match="mat1 and mat2 shapes cannot be multiplied",
+        )
+    assert_raises_like_torch(
+        lambda T, x, w: F_(T).linear(x, w), np.ones((3, 4), "f"), np.ones((2, 4)), match="same dtype"
+    )
     assert_raises_like_torch(lambda T, x, w: F_(T).linear(x, w), np.ones((), "f"), np.ones(4, "f"), match="1D")
 
 
@@ -71,10 +81,14 @@ def test_linear_default_init_bounds():
 def test_bilinear_matches_torch():
     check_op(lambda T, a, b, w, c: F_(T).bilinear(a, b, w, c), [(4, 3), (4, 5), (2, 3, 5), (2,)])
     check_op(lambda T, a, b, w: F_(T).bilinear(a, b, w), [(2, 4, 3), (2, 4, 5), (2, 3, 5)])
-    check_gradcheck(lambda T, a, b, w, c: F_(T).bilinear(a, b, w, c), [(3, 2), (3, 3), (2, 2, 3), (2,)],
-                    gradgrad=True)  # fmt: skip
-    assert_raises_like_torch(lambda T, a, b, w: F_(T).bilinear(a, b, w), np.ones((2, 3), "f"), np.ones((2, 4), "f"),
-                             np.ones((5, 6, 4), "f"), match="input1 size does not match")  # fmt: skip
+    check_gradcheck(lambda T, a, b, w, c: F_(T).bilinear(a, b, w, c), [(3, 2), (3, 3), (2, 2, 3), (2,)], gradgrad=True)
+    assert_raises_like_torch(
+        lambda T, a, b, w: F_(T).bilinear(a, b, w),
+        np.ones((2, 3), "f"),
+        np.ones((2, 4), "f"),
+        np.ones((5, 6, 4), "f"),
+        match="input1 size does not match",
+    )
     assert repr(chainrule.nn.Bilinear(2, 3, 4)) == repr(torch.nn.Bilinear(2, 3, 4))
 
 
@@ -135,14 +149,22 @@ def test_activation_double_backward(i):
 
 def test_activations_extreme_values():
     x = np.array([-1e4, -100.0, -30.0, 0.0, 30.0, 100.0, 1e4], dtype="f")
-    for fn in [lambda T, a: F_(T).softplus(a), lambda T, a: F_(T).logsigmoid(a), lambda T, a: F_(T).silu(a),
-               lambda T, a: F_(T).mish(a), lambda T, a: F_(T).elu(a), lambda T, a: F_(T).gelu(a),
-               lambda T, a: F_(T).selu(a)]:  # fmt: skip
+    for fn in [
+        lambda T, a: F_(T).softplus(a),
+        lambda T, a: F_(T).logsigmoid(a),
+        lambda T, a: F_(T).silu(a),
+        lambda T, a: F_(T).mish(a),
+        lambda T, a: F_(T).elu(a),
+        lambda T, a: F_(T).gelu(a),
+        lambda T, a: F_(T).selu(a),
+    ]:
         check_op(fn, None, arrays=[x], dtypes=("float32",))
 
 
-@pytest.mark.parametrize("name", ["relu", "relu6", "leaky_relu", "elu", "selu", "celu", "hardtanh", "silu", "mish",
-                                  "hardswish", "hardsigmoid"])  # fmt: skip
+@pytest.mark.parametrize(
+    "name",
+    ["relu", "relu6", "leaky_relu", "elu", "selu", "celu", "hardtanh", "silu", "mish", "hardswish", "hardsigmoid"],
+)
 def test_inplace_activation(name):
     def fn(T, a):
         y = a * 3
@@ -166,8 +188,9 @@ def test_prelu_and_glu():
     assert repr(tm) == repr(cm) and cm.weight.shape == (3,) and np.all(cm.weight.detach().numpy() == 0.25)
 
 
-@pytest.mark.parametrize("shape,dim", [((3, 5), 1), ((3, 5), 0), ((2, 3, 4), -1), ((2, 3, 4), 1), ((4,), 0),
-                                       ((), 0), ((2, 0), 1)])  # fmt: skip
+@pytest.mark.parametrize(
+    "shape,dim", [((3, 5), 1), ((3, 5), 0), ((2, 3, 4), -1), ((2, 3, 4), 1), ((4,), 0), ((), 0), ((2, 0), 1)]
+)
 def test_softmax_family(shape, dim):
     check_op(lambda T, x: F_(T).softmax(x, dim), [shape])
     check_op(lambda T, x: F_(T).log_softmax(x, dim), [shape])
@@ -186,12 +209,35 @@ def test_softmax_stability_dtype_and_gradgrad():
 
 
 ACT_MODULES = [
-    ("ReLU", ()), ("ReLU", (True,)), ("ReLU6", ()), ("LeakyReLU", (0.2, True)), ("ELU", (0.5,)), ("SELU", ()),
-    ("CELU", ()), ("GELU", ("tanh",)), ("SiLU", ()), ("Mish", ()), ("Sigmoid", ()), ("Tanh", ()), ("Softmax", (1,)),
-    ("LogSoftmax", (-1,)), ("Softmin", (1,)), ("Softplus", (2, 10)), ("Softsign", ()), ("Hardtanh", (-2, 2)),
-    ("Hardsigmoid", ()), ("Hardswish", ()), ("LogSigmoid", ()), ("PReLU", ()), ("Threshold", (0.1, 20)),
-    ("Tanhshrink", ()), ("Softshrink", ()), ("Hardshrink", ()), ("GLU", ()), ("Softmax2d", ()),
-]  # fmt: skip
+    ("ReLU", ()),
+    ("ReLU", (True,)),
+    ("ReLU6", ()),
+    ("LeakyReLU", (0.2, True)),
+    ("ELU", (0.5,)),
+    ("SELU", ()),
+    ("CELU", ()),
+    ("GELU", ("tanh",)),
+    ("SiLU", ()),
+    ("Mish", ()),
+    ("Sigmoid", ()),
+    ("Tanh", ()),
+    ("Softmax", (1,)),
+    ("LogSoftmax", (-1,)),
+    ("Softmin", (1,)),
+    ("Softplus", (2, 10)),
+    ("Softsign", ()),
+    ("Hardtanh", (-2, 2)),
+    ("Hardsigmoid", ()),
+    ("Hardswish", ()),
+    ("LogSigmoid", ()),
+    ("PReLU", ()),
+    ("Threshold", (0.1, 20)),
+    ("Tanhshrink", ()),
+    ("Softshrink", ()),
+    ("Hardshrink", ()),
+    ("GLU", ()),
+    ("Softmax2d", ()),
+]
 
 
 @pytest.mark.parametrize("name,args", ACT_MODULES)
@@ -244,11 +290,20 @@ def test_dropout_inplace_and_feature():
 # ---- pad / one_hot / normalize / distances ---------------------------------------------------
 @pytest.mark.parametrize(
     "shape,pads,mode",
-    [((2, 3, 4), (1, 2), "constant"), ((2, 3, 4), (1, 1, 2, 0), "constant"), ((2, 3, 4), (-1, 2, -1, 0), "constant"),
-     ((2, 3, 4), (1, 2), "reflect"), ((2, 3, 4, 5), (1, 2, 2, 1), "reflect"), ((1, 2, 3, 4, 5), (1, 1, 2, 0, 1, 2),
-     "replicate"), ((2, 3, 4), (3, 1), "replicate"), ((2, 3, 4), (4, 2), "circular"), ((2, 3, 4, 5), (1, 2, 3, 0),
-     "circular"), ((3, 4), (2, 1), "reflect"), ((2, 3, 4), (-1, 2), "replicate")],
-)  # fmt: skip
+    [
+        ((2, 3, 4), (1, 2), "constant"),
+        ((2, 3, 4), (1, 1, 2, 0), "constant"),
+        ((2, 3, 4), (-1, 2, -1, 0), "constant"),
+        ((2, 3, 4), (1, 2), "reflect"),
+        ((2, 3, 4, 5), (1, 2, 2, 1), "reflect"),
+        ((1, 2, 3, 4, 5), (1, 1, 2, 0, 1, 2), "replicate"),
+        ((2, 3, 4), (3, 1), "replicate"),
+        ((2, 3, 4), (4, 2), "circular"),
+        ((2, 3, 4, 5), (1, 2, 3, 0), "circular"),
+        ((3, 4), (2, 1), "reflect"),
+        ((2, 3, 4), (-1, 2), "replicate"),
+    ],
+)
 def test_pad_matches_torch(shape, pads, mode):
     check_op(lambda T, x: F_(T).pad(x, pads, mode=mode), [shape])
 
@@ -262,8 +317,9 @@ def test_pad_value_gradgrad_and_errors():
     assert_raises_like_torch(lambda T, x: F_(T).pad(x, (1,) * 8), a, match="two times the input dimension")
     assert_raises_like_torch(lambda T, x: F_(T).pad(x, (5, 1), mode="reflect"), a, match="Padding size should be")
     assert_raises_like_torch(lambda T, x: F_(T).pad(x, (1, 1), mode="foo"), a, match="Unrecognised padding mode")
-    assert_raises_like_torch(lambda T, x: F_(T).pad(x, (1, 1), mode="reflect"), np.ones(3, "f"),
-                             match="not supported for 1D input")  # fmt: skip
+    assert_raises_like_torch(
+        lambda T, x: F_(T).pad(x, (1, 1), mode="reflect"), np.ones(3, "f"), match="not supported for 1D input"
+    )
 
 
 def test_one_hot():

@@ -7,8 +7,25 @@ from __future__ import annotations
 
 from . import _dtype
 from ._dtype import (  # noqa: F401
-    bfloat16, bool_ as bool, double, dtype, float, float16, float32, float64, get_default_dtype, half, int, int8,
-    int16, int32, int64, long, set_default_dtype, short, uint8,
+    bfloat16,
+    bool_ as bool,
+    double,
+    dtype,
+    float,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    set_default_dtype,
+    short,
+    uint8,
 )
 from ._tensor import Size, Tensor
 from . import ops as _ops
@@ -56,11 +73,11 @@ class _Cuda:
         return 0
 
     @staticmethod
-    def manual_seed(seed) -> None:
+    def manual_seed(value) -> None:
         pass
 
     @staticmethod
-    def manual_seed_all(seed) -> None:
+    def manual_seed_all(value) -> None:
         pass
 
 

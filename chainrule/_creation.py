@@ -23,38 +23,69 @@ def _finish(arr, requires_grad):
     return t
 
 
-def _to_array(data):
+def _leaf_np_dtype(x, default_float):
+    """dtype torch infers for one leaf of nested data (None for a sequence to descend into)."""
+    if isinstance(x, (np.ndarray, np.generic)):  # before float: np.float64 subclasses float
+        if x.dtype not in D._CAT:
+            D.from_np(x.dtype)  # raises TypeError naming the dtype
+        return x.dtype
+    if isinstance(x, bool):
+        return np.dtype(np.bool_)
+    if isinstance(x, int):
+        return np.dtype(np.int64)
+    if isinstance(x, float):
+        return default_float
+    if isinstance(x, Tensor):
+        return x._data.dtype
+    if isinstance(x, numbers.Integral):
+        return np.dtype(np.int64)
+    if isinstance(x, numbers.Real):
+        return default_float
+    return None
+
+
+def _infer(data) -> np.dtype:
+    """torch.tensor's dtype inference: promote_types over every leaf (floats -> default dtype)."""
+    default_float = D.get_default_dtype().np
+    res = None
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        dt = _leaf_np_dtype(x, default_float)
+        if dt is None:
+            if isinstance(x, (list, tuple)):
+                stack.extend(x)
+                continue
+            if x is None or isinstance(x, (str, bytes)):
+                raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
+            raise TypeError(f"Could not infer dtype of {type(x).__name__}")
+        res = dt if res is None else D._promote_np(res, dt)
+    return res if res is not None else default_float
+
+
+def _to_array(data, np_dtype=None):
+    """A fresh array holding ``data`` with torch's dtype inference (or ``np_dtype``)."""
     if isinstance(data, Tensor):
-        return data._data
+        return data._data.astype(np_dtype if np_dtype is not None else data._data.dtype)
     if isinstance(data, np.ndarray):
-        return data
-    if isinstance(data, (list, tuple)):
-        if builtins.any(isinstance(x, (Tensor, list, tuple, np.ndarray)) for x in data):
-            parts = [_to_array(x) for x in data]
-            shapes = {p.shape for p in parts}
-            if len(shapes) > 1:
-                raise ValueError(f"expected sequence of equal-length elements, got shapes {sorted(shapes)}")
-            if not parts:
-                return np.zeros((0,), dtype=np.float32)
-            kinds = [p.dtype for p in parts]
-            dt = kinds[0]
-            for k in kinds[1:]:
-                dt = D._promote_np(dt, k) if dt in D._CAT and k in D._CAT else np.result_type(dt, k)
-            return np.stack([p.astype(dt, copy=False) for p in parts])
-        dt = D.infer_np_dtype(data)
-        try:
-            return np.array(data, dtype=dt)
-        except (TypeError, ValueError) as e:
-            raise TypeError(f"Could not infer dtype of {type(data[0]).__name__}: {e}") from None
-    if isinstance(data, (bool, np.bool_)):
-        return np.array(data, dtype=np.bool_)
-    if isinstance(data, numbers.Integral):
-        return np.array(data, dtype=np.int64)
-    if isinstance(data, numbers.Real):
-        return np.array(data, dtype=D.get_default_dtype().np)
-    if hasattr(data, "__array__"):
-        return np.asarray(data)
-    raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+        D.from_np(data.dtype)
+        return data.astype(np_dtype if np_dtype is not None else data.dtype)
+    if data is None:
+        raise RuntimeError("Could not infer dtype of NoneType")
+    if isinstance(data, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    dt = _infer(data) if np_dtype is None else np_dtype
+    if isinstance(data, (list, tuple)) and builtins.any(isinstance(x, Tensor) for x in data):
+        data = [_to_array(x, dt) if isinstance(x, Tensor) else x for x in data]
+    try:
+        arr = np.array(data, dtype=dt)
+    except ValueError as e:
+        raise ValueError(f"expected a rectangular nested sequence of numbers: {e}") from None
+    except TypeError as e:
+        raise TypeError(f"Could not convert data to a tensor: {e}") from None
+    if arr.dtype == object:
+        raise ValueError("expected a rectangular nested sequence of numbers")
+    return arr
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
@@ -63,14 +94,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     Python floats become float32 (the default dtype), ints int64, bools bool; NumPy arrays
     keep their dtype.
     """
-    arr = _to_array(data)
-    if arr.dtype not in D._CAT:
-        D.from_np(arr.dtype)  # raises TypeError naming the dtype
-    if dtype is not None:
-        arr = arr.astype(D.to_np(dtype))
-    else:
-        arr = arr.copy()
-    return _finish(arr, requires_grad)
+    return _finish(_to_array(data, D.to_np(dtype) if dtype is not None else None), requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
@@ -165,8 +189,9 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) / step < 0:
-        raise RuntimeError(f"upper bound and larger bound inconsistent with step sign (start={start}, end={end}, "
-                           f"step={step})")
+        raise RuntimeError(
+            f"upper bound and lower bound inconsistent with step sign (start={start}, end={end}, step={step})"
+        )
     if dtype is None:
         dt = np.int64 if builtins.all(isinstance(v, numbers.Integral) for v in vals) else D.get_default_dtype().np
     else:
@@ -200,7 +225,7 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     lin = linspace(start, end, steps, dtype=D.float64)
-    return _finish((base ** lin._data).astype(_fdt(dtype)), requires_grad)
+    return _finish((base**lin._data).astype(_fdt(dtype)), requires_grad)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -208,136 +233,476 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 
 # ---- random ---------------------------------------------------------------------------------
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Uniform samples on [0, 1)."""
-    return _finish(_gen(generator)._uniform(_size(size), _float_dtype(dtype)), requires_grad)
+# Each function draws exactly what torch's CPU kernel draws, in the same order, so a seeded run
+# reproduces torch's numbers. In-place fills walk the tensor in memory order, as torch's kernels do.
+_INT64_MIN = -(1 << 63)
+_TNAME = {
+    "float32": "Float",
+    "float64": "Double",
+    "float16": "Half",
+    "int64": "Long",
+    "int32": "Int",
+    "int16": "Short",
+    "int8": "Char",
+    "uint8": "Byte",
+    "bool": "Bool",
+}
+_CTYPE = {
+    "uint8": "unsigned char",
+    "int8": "signed char",
+    "int16": "short int",
+    "int32": "int",
+    "int64": "long int",
+    "float32": "float",
+    "float64": "double",
+    "float16": "c10::Half",
+    "bool": "bool",
+}
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Standard normal samples."""
-    return _finish(_gen(generator)._normal(_size(size), _float_dtype(dtype)), requires_grad)
+def _tname(np_dtype) -> str:
+    return _TNAME.get(str(np.dtype(np_dtype)), str(np_dtype))
 
 
-def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Integers uniform on [low, high)."""
-    if size is None and isinstance(high, (tuple, list)):
-        low, high, size = 0, low, high
-    if high is None:
-        raise TypeError("randint() missing required argument 'size'")
-    if size is None:
-        raise TypeError("randint() missing 1 required positional arguments: \"size\"")
-    if low >= high:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    dt = D.to_np(dtype) if dtype is not None else np.int64
-    return _finish(_gen(generator)._randint(int(low), int(high), _size((size,)), dt), requires_grad)
+def _need_float(np_dtype, kernel, exc=NotImplementedError):
+    if np.dtype(np_dtype).kind != "f":
+        raise exc(f"\"{kernel}\" not implemented for '{_tname(np_dtype)}'")
 
 
-def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """A random permutation of 0..n-1."""
-    if n < 0:
-        raise RuntimeError(f"n must be non-negative, got{n}")
-    dt = D.to_np(dtype) if dtype is not None else np.int64
-    return _finish(_gen(generator)._randperm(int(n), dt), requires_grad)
+def _fmt(x) -> str:
+    return f"{x:g}" if isinstance(x, float) else str(x)
 
 
-def rand_like(input, *, dtype=None, generator=None, requires_grad=False, **kw) -> Tensor:
-    return _finish(_gen(generator)._uniform(input._data.shape, _like(input, dtype)), requires_grad)
+def _mem_perm(arr):
+    """Axes of ``arr`` outermost-stride first (None when already C-contiguous): C order over
+    ``arr.transpose(perm)`` is memory order, the order torch's kernels visit elements in."""
+    if arr.flags.c_contiguous or arr.ndim < 2:
+        return None
+    return sorted(range(arr.ndim), key=lambda d: -abs(arr.strides[d]))
 
 
-def randn_like(input, *, dtype=None, generator=None, requires_grad=False, **kw) -> Tensor:
-    return _finish(_gen(generator)._normal(input._data.shape, _like(input, dtype)), requires_grad)
+def _new_like(input, np_dtype):
+    """Like ``empty_like``: the layout of ``input`` is kept (so a transposed input gets a transposed result)."""
+    return np.empty_like(input._data, dtype=np_dtype)
 
 
-def randint_like(input, low=0, high=None, *, dtype=None, generator=None, requires_grad=False, **kw) -> Tensor:
-    if high is None:
-        low, high = 0, low
-    return _finish(_gen(generator)._randint(int(low), int(high), input._data.shape, _like(input, dtype)),
-                   requires_grad)
-
-
-def bernoulli(input, p=None, *, generator=None) -> Tensor:
-    """1 with probability ``input`` (or ``p``), else 0; same dtype as input."""
-    probs = input._data if p is None else np.full(input._data.shape, p)
-    if np.any((probs < 0) | (probs > 1)):
-        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
-    return _make(_gen(generator)._bernoulli(probs).astype(input._data.dtype), False, None, 0)
-
-
-def multinomial(input, num_samples, replacement=False, *, generator=None) -> Tensor:
-    d = input._data
-    if d.ndim not in (1, 2):
-        raise RuntimeError("prob_dist must be 1 or 2 dim")
-    if not replacement and num_samples > d.shape[-1]:
-        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-    if np.any(d < 0) or not np.all(np.isfinite(d)):
-        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    if np.any(d.sum(-1) == 0):
-        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    return _make(_gen(generator)._multinomial(d, int(num_samples), replacement), False, None, 0)
-
-
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, requires_grad=False) -> Tensor:
-    g = _gen(generator)
-    if isinstance(mean, Tensor) or isinstance(std, Tensor):
-        m = mean._data if isinstance(mean, Tensor) else mean
-        s = std._data if isinstance(std, Tensor) else std
-        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
-        dt = (mean if isinstance(mean, Tensor) else std)._data.dtype
-        return _finish((g._normal(shape, dt) * s + m).astype(dt), requires_grad)
-    return _finish(g._normal(_size((size,)), _float_dtype(dtype), mean, std), requires_grad)
-
-
-def poisson(input, generator=None) -> Tensor:
-    return _make(_gen(generator)._rng.poisson(input._data).astype(input._data.dtype), False, None, 0)
-
-
-# ---- in-place random initialisers (Tensor methods) ------------------------------------------------
-def _fill(t, arr, name):
-    if t._data.dtype.kind != "f" and name in ("uniform_", "normal_", "exponential_"):
-        raise RuntimeError(f"\"{name[:-1]}_kernel_cpu\" not implemented for '{t.dtype.name}'")
+def _fill(t, name, draw):
+    """Overwrite ``t`` in place with ``draw(shape, contiguous)`` laid out in memory order."""
     t._check_inplace(name)
-    t._data[...] = arr
+    sd = t._data
+    if not sd.flags.writeable:
+        sd = t._data = sd.copy()
+    perm = _mem_perm(sd)
+    view = sd if perm is None else sd.transpose(perm)
+    if view.size:
+        view[...] = draw(view.shape, perm is None)
     vc = t._vc_get()
     vc.v += 1
     vc.op = name
     return t
 
 
-def uniform_(self, a=0.0, b=1.0, *, generator=None):
-    """Fill with samples from U(a, b)."""
-    return _fill(self, _gen(generator)._uniform(self._data.shape, self._data.dtype, a, b), "uniform_")
+def _check_uniform(np_dtype, a, b):
+    _need_float(np_dtype, "check_uniform_bounds")
+    lim = float(np.finfo(np_dtype).max)
+    if not -lim <= a <= lim:
+        raise RuntimeError(f"from is out of bounds for {_tname(np_dtype).lower()}")
+    if not -lim <= b <= lim:
+        raise RuntimeError(f"to is out of bounds for {_tname(np_dtype).lower()}")
+    if a > b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={_fmt(a)} > to={_fmt(b)}")
+    if b - a > lim:
+        raise RuntimeError(
+            f"uniform_ expects to-from <= std::numeric_limits<{_tname(np_dtype)}>::max(), but found "
+            f"to={_fmt(b)} and from={_fmt(a)} which result in to-from to exceed the limit"
+        )
+
+
+def _check_std(std):
+    if not std >= 0.0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {_fmt(float(std))}")
+
+
+def rand(
+    *size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False, **kw
+) -> Tensor:
+    """Uniform samples on [0, 1)."""
+    dt = _float_dtype(dtype)
+    _need_float(dt, "check_uniform_bounds")
+    return _finish(_gen(generator)._uniform(_size(size or (kw.pop("size"),)), dt), requires_grad)
+
+
+def randn(
+    *size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False, **kw
+) -> Tensor:
+    """Standard normal samples."""
+    dt = _float_dtype(dtype)
+    _need_float(dt, "normal_kernel_cpu")
+    return _finish(_gen(generator)._normal(_size(size or (kw.pop("size"),)), dt), requires_grad)
+
+
+def _int_bounds(np_dtype):
+    dt = np.dtype(np_dtype)
+    if dt == np.bool_:
+        return 0, 1
+    if dt.kind == "f":
+        lim = 1 << (np.finfo(dt).nmant + 1)
+        return -lim, lim
+    info = np.iinfo(dt)
+    return int(info.min), int(info.max)
+
+
+def _check_from_to(np_dtype, frm, to_inc):
+    dt = np.dtype(np_dtype)
+    name = _CTYPE.get(str(dt), str(dt))
+    if dt.kind == "f":
+        lo, hi = -float(np.finfo(dt).max), float(np.finfo(dt).max)
+    else:
+        lo, hi = _int_bounds(dt)
+    if not lo <= frm <= hi:
+        raise RuntimeError(f"from is out of bounds for {name}")
+    if not lo <= to_inc <= hi:
+        raise RuntimeError(f"to - 1 is out of bounds for {name}")
+    if dt.kind == "f":
+        digits = np.finfo(dt).nmant + 1
+        for what, v in (("from", frm), ("to - 1", to_inc)):
+            if not -(1 << digits) <= v <= 1 << digits:
+                import warnings
+
+                warnings.warn(
+                    f"{what} is out of bounds [-(2^{digits}), 2^{digits}]. Due to precision limitations "
+                    f"{name} can support discrete uniform distribution only within this range. This "
+                    "warning will become an error in version 1.7 release, please fix the code in advance",
+                    UserWarning,
+                    stacklevel=4,
+                )
+
+
+def _random_draw(g, np_dtype, frm, to):
+    """The drawing function for ``random_(from, to)`` (``to`` None: up to the dtype's largest value)."""
+    if to is not None:
+        if frm >= to:
+            raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={frm} >= to={to}")
+        _check_from_to(np_dtype, frm, to - 1)
+        return lambda shape, _c: g._random_range(to - frm, frm, shape, np_dtype)
+    if frm == _INT64_MIN:
+        if np.dtype(np_dtype) not in (np.int64, np.float64, np.float32):
+            raise RuntimeError("random_full_64_bits_range_kernel_cpu handles only int64, double, float and bfloat16")
+        return lambda shape, _c: g._random_range(0, frm, shape, np_dtype)
+    to_inc = _int_bounds(np_dtype)[1]
+    if frm > to_inc:
+        raise RuntimeError(
+            f"random_ expects 'from' casted to dtype to be less than or equal to 'to_inc' casted to "
+            f"dtype, but got from={frm} > to_inc={to_inc}"
+        )
+    _check_from_to(np_dtype, frm, to_inc)
+    return lambda shape, _c: g._random_range(to_inc - frm + 1, frm, shape, np_dtype)
+
+
+def randint(
+    low=0,
+    high=None,
+    size=None,
+    *,
+    generator=None,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    pin_memory=False,
+) -> Tensor:
+    """Integers uniform on [low, high) (``randint(high, size)`` or ``randint(low, high, size)``)."""
+    if size is None and isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high
+    if high is None or size is None:
+        raise TypeError('randint() missing 1 required positional arguments: "size"')
+    low, high = int(low), int(high)
+    dt = D.to_np(dtype) if dtype is not None else np.dtype(np.int64)
+    shape = _size((size,) if isinstance(size, numbers.Integral) else (size,))
+    draw = _random_draw(_gen(generator), dt, low, high)
+    return _finish(draw(shape, True), requires_grad)
+
+
+def randperm(
+    n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False
+) -> Tensor:
+    """A random permutation of 0..n-1 (torch's Fisher-Yates over the same draws)."""
+    n = int(n)
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    dt = D.to_np(dtype) if dtype is not None else np.dtype(np.int64)
+    if dt == np.bool_:
+        raise NotImplementedError("\"randperm\" not implemented for 'Bool'")
+    if dt.kind == "f":
+        cap = (1 << (np.finfo(dt).nmant + 1)) + 1
+        if n > cap:
+            msg = "2^24+1" if dt == np.float32 else str(cap)
+            raise RuntimeError(f"n cannot be greater than {msg} for {_tname(dt)} type.")
+    elif n - 1 > np.iinfo(dt).max:
+        raise RuntimeError(f"value cannot be converted to type {dt.name}_t without overflow")
+    return _finish(_gen(generator)._randperm(n, dt), requires_grad)
+
+
+def rand_like(
+    input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None, generator=None
+) -> Tensor:
+    t = _make(_new_like(input, _like(input, dtype)), False, None, 0)
+    uniform_(t, generator=generator)
+    return _finish(t._data, requires_grad)
+
+
+def randn_like(
+    input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None, generator=None
+) -> Tensor:
+    t = _make(_new_like(input, _like(input, dtype)), False, None, 0)
+    normal_(t, generator=generator)
+    return _finish(t._data, requires_grad)
+
+
+def randint_like(
+    input,
+    low=0,
+    high=None,
+    *,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    memory_format=None,
+    generator=None,
+) -> Tensor:
+    if high is None:
+        low, high = 0, low
+    t = _make(_new_like(input, _like(input, dtype)), False, None, 0)
+    random_(t, int(low), int(high), generator=generator)
+    return _finish(t._data, requires_grad)
+
+
+def bernoulli(input, p=None, *, generator=None, out=None) -> Tensor:
+    """1 with probability ``input`` (or the float ``p``), else 0; same dtype and layout as ``input``."""
+    t = _make(_new_like(input, input._data.dtype), False, None, 0)
+    return bernoulli_(t, input if p is None else p, generator=generator)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None) -> Tensor:
+    """Category indices drawn from each row of (unnormalised) probabilities ``input``."""
+    d = input._data
+    if d.dtype.kind != "f":
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: {_tname(d.dtype)}")
+    if d.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    num_samples = int(num_samples)
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    if not replacement and num_samples > d.shape[-1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    if d.size and (not np.all(d < np.inf) or not np.all(d >= 0)):
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if d.size and np.any(d.sum(-1) == 0):
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    res = _gen(generator)._multinomial(d if d.dtype != np.float16 else d.astype(np.float32), num_samples, replacement)
+    return _make(res, False, None, 0)
+
+
+def normal(
+    mean=0.0,
+    std=1.0,
+    size=None,
+    *,
+    generator=None,
+    out=None,
+    dtype=None,
+    layout=None,
+    device=None,
+    requires_grad=False,
+    pin_memory=False,
+) -> Tensor:
+    """Samples from N(mean, std^2): tensor mean/std broadcast, or floats with an explicit size."""
+    g = _gen(generator)
+    mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if not mt and not st:
+        _check_std(std)
+        if size is None:
+            raise TypeError("normal() received an invalid combination of arguments - got (float, float)")
+        dt = _float_dtype(dtype)
+        _need_float(dt, "normal_kernel_cpu")
+        return _finish(g._normal(_size((size,)), dt, float(mean), float(std)), requires_grad)
+    if st and std._data.size and not np.all(std._data >= 0):
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    if mt and not st:
+        _check_std(std)
+        m = mean._data
+        vals = g._normal(m.shape, m.dtype, 0.0, float(std))
+        return _make(vals + m, False, None, 0)
+    s = std._data
+    if mt:
+        m = mean._data
+        dt = m.dtype
+        from .ops._util import broadcast_shapes
+
+        shape = broadcast_shapes(m.shape, s.shape)
+    else:
+        dt = s.dtype
+        m = np.asarray(mean, dtype=dt)
+        shape = s.shape
+    vals = g._normal(shape, dt)
+    vals = (vals * s).astype(dt, copy=False)
+    vals = (vals + m).astype(dt, copy=False)
+    return _make(vals, False, None, 0)
+
+
+def poisson(input, generator=None) -> Tensor:
+    """Poisson counts with rates ``input``."""
+    d = input._data
+    return _make(_gen(generator)._poisson(d).astype(d.dtype), False, None, 0)
+
+
+# ---- in-place random fills (Tensor methods) ------------------------------------------------------
+def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kw):
+    """Fill with samples from U[from, to)."""
+    from_ = kw.pop("from", from_)
+    a, b = float(from_), float(to)
+    dt = self._data.dtype
+    _check_uniform(dt, a, b)
+    g = _gen(generator)
+    return _fill(self, "uniform_", lambda shape, _c: g._uniform(shape, dt, a, b))
 
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
     """Fill with samples from N(mean, std^2)."""
-    return _fill(self, _gen(generator)._normal(self._data.shape, self._data.dtype, mean, std), "normal_")
+    dt = self._data.dtype
+    _need_float(dt, "normal_kernel_cpu")
+    _check_std(std)
+    g = _gen(generator)
+    return _fill(self, "normal_", lambda shape, c: g._normal(shape, dt, float(mean), float(std), c))
 
 
 def exponential_(self, lambd=1.0, *, generator=None):
-    return _fill(self, _gen(generator)._exponential(self._data.shape, self._data.dtype, lambd), "exponential_")
+    """Fill with samples from Exp(lambd)."""
+    dt = self._data.dtype
+    if dt.kind != "f":
+        raise RuntimeError(
+            "Exponential distribution is a continuous probability distribution. dtype must be a "
+            f"floating point but you specified {_tname(dt)}"
+        )
+    if not lambd > 0.0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={_fmt(float(lambd))}")
+    g = _gen(generator)
+    return _fill(self, "exponential_", lambda shape, _c: g._exponential(shape, dt, float(lambd)))
 
 
-def random_(self, from_=0, to=None, *, generator=None):
-    if to is None:
-        from_, to = 0, (from_ if from_ else 2**24 if self._data.dtype.kind == "f" else np.iinfo(self._data.dtype).max)
-    return _fill(self, _gen(generator)._randint(from_, to, self._data.shape, self._data.dtype), "random_")
+def random_(self, *args, generator=None, **kw):
+    """``random_()``: [0, dtype max]; ``random_(to)``: [0, to); ``random_(from, to)``: [from, to)."""
+    if "from" in kw:
+        args = (kw.pop("from"),) + args
+    if "to" in kw:
+        args = (args[0] if args else 0, kw.pop("to"))
+    if kw:
+        raise TypeError(f"random_() got an unexpected keyword argument '{next(iter(kw))}'")
+    g = _gen(generator)
+    dt = self._data.dtype
+    if not args:
+        return _fill(self, "random_", lambda shape, _c: g._random_full(shape, dt))
+    frm, to = (0, args[0]) if len(args) == 1 else args
+    draw = _random_draw(g, dt, int(frm), None if to is None else int(to))
+    return _fill(self, "random_", draw)
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
-    probs = p._data if isinstance(p, Tensor) else np.full(self._data.shape, p)
-    return _fill(self, _gen(generator)._bernoulli(np.broadcast_to(probs, self._data.shape)), "bernoulli_")
+    """Fill with 1 where a uniform draw falls below ``p`` (a float or a tensor broadcast to self), else 0."""
+    g = _gen(generator)
+    dt = self._data.dtype
+    if isinstance(p, Tensor):
+        pd = p._data
+        if pd.dtype.kind != "f":
+            raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for '{_tname(pd.dtype)}'")
+        if pd.size and not np.all((pd >= 0) & (pd <= 1)):
+            raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+        pb = np.broadcast_to(pd, self._data.shape)
+        perm = _mem_perm(self._data)
+        if perm is not None:
+            pb = pb.transpose(perm)
+        return _fill(self, "bernoulli_", lambda shape, _c: g._bernoulli(pb, shape).astype(dt))
+    p = float(p)
+    if not 0.0 <= p <= 1.0:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_fmt(p)}")
+    return _fill(self, "bernoulli_", lambda shape, _c: g._bernoulli(p, shape).astype(dt))
 
 
-Tensor.uniform_ = uniform_
-Tensor.normal_ = normal_
-Tensor.exponential_ = exponential_
-Tensor.random_ = random_
-Tensor.bernoulli_ = bernoulli_
-Tensor.bernoulli = bernoulli
-Tensor.multinomial = multinomial
+def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+    """Fill with samples from Cauchy(median, sigma)."""
+    if self._data.dtype.kind != "f":
+        raise RuntimeError(
+            "Cauchy distribution is a continuous probability distribution. dtype must be a floating "
+            f"point but you specified {_CTYPE.get(str(self._data.dtype))}"
+        )
+    g, dt = _gen(generator), self._data.dtype
+    return _fill(self, "cauchy_", lambda shape, _c: g._cauchy(shape, dt, float(median), float(sigma)))
+
+
+def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+    """Fill with exp of N(mean, std^2) samples."""
+    _need_float(self._data.dtype, "log_normal_cpu")
+    if not std > 0.0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={_fmt(float(std))}")
+    g, dt = _gen(generator), self._data.dtype
+    return _fill(
+        self,
+        "log_normal_",
+        lambda shape, _c: np.exp(g._normal_serial(math.prod(shape), mean, std)).astype(dt).reshape(shape),
+    )
+
+
+def geometric_(self, p, *, generator=None):
+    """Fill with the number of Bernoulli(p) trials up to the first success."""
+    if not 0.0 < p < 1.0:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={_fmt(float(p))}")
+    g, dt = _gen(generator), self._data.dtype
+    return _fill(self, "geometric_", lambda shape, _c: g._geometric(shape, dt, float(p)))
+
+
+for _name in (
+    "uniform_",
+    "normal_",
+    "exponential_",
+    "random_",
+    "bernoulli_",
+    "cauchy_",
+    "log_normal_",
+    "geometric_",
+    "bernoulli",
+    "multinomial",
+):
+    setattr(Tensor, _name, globals()[_name])
+del _name
 
 __all__ = [
-    "tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like", "ones_like",
-    "empty_like", "full_like", "arange", "linspace", "logspace", "eye", "rand", "randn", "randint", "randperm",
-    "rand_like", "randn_like", "randint_like", "bernoulli", "multinomial", "normal", "poisson",
+    "tensor",
+    "as_tensor",
+    "asarray",
+    "from_numpy",
+    "zeros",
+    "ones",
+    "empty",
+    "full",
+    "zeros_like",
+    "ones_like",
+    "empty_like",
+    "full_like",
+    "arange",
+    "linspace",
+    "logspace",
+    "eye",
+    "rand",
+    "randn",
+    "randint",
+    "randperm",
+    "rand_like",
+    "randn_like",
+    "randint_like",
+    "bernoulli",
+    "multinomial",
+    "normal",
+    "poisson",
 ]

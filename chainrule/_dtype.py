@@ -32,7 +32,7 @@ class dtype:
     def __reduce__(self):
         return self.name
 
-    def to_real(self) -> "dtype":
+    def to_real(self) -> dtype:
         return self
 
 
@@ -81,8 +81,10 @@ def from_np(np_dtype) -> dtype:
     try:
         return _FROM_NP[np.dtype(np_dtype)]
     except (KeyError, TypeError):
-        raise TypeError(f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types are: "
-                        "float64, float32, float16, int64, int32, int16, int8, uint8, and bool.") from None
+        raise TypeError(
+            f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types are: "
+            "float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
+        ) from None
 
 
 def to_np(d) -> np.dtype:

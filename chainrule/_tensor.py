@@ -15,8 +15,8 @@ import weakref
 import numpy as np
 
 from . import _dtype as D
-from .autograd import function as _fn
 from .autograd import engine as _engine
+from .autograd import function as _fn
 from .autograd.grad_mode import _state
 from .backend import xp
 
@@ -42,8 +42,20 @@ class Size(tuple):
 
 
 class Tensor:
-    __slots__ = ("_data", "_rg", "grad_fn", "_out_nr", "_grad", "_vc", "_accum", "_retains_grad", "_name",
-                 "_base", "__weakref__", "__dict__")
+    __slots__ = (
+        "_data",
+        "_rg",
+        "grad_fn",
+        "_out_nr",
+        "_grad",
+        "_vc",
+        "_accum",
+        "_retains_grad",
+        "_name",
+        "_base",
+        "__weakref__",
+        "__dict__",
+    )
     __array_priority__ = 1000
     # NumPy defers binary operators to us, so ``ndarray * Tensor`` returns a Tensor
     __array_ufunc__ = None
@@ -162,7 +174,7 @@ class Tensor:
             )
         self._rg = builtins.bool(value)
 
-    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         self.requires_grad = requires_grad
         return self
 
@@ -180,14 +192,17 @@ class Tensor:
     def grad(self, value) -> None:
         if value is not None:
             if not isinstance(value, Tensor):
-                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
-                                f"{type(value).__name__}")
+                raise TypeError(
+                    f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}"
+                )
             if value._data.shape != self._data.shape:
-                raise RuntimeError(f"assigned grad has data of a different size: grad {list(value.shape)} "
-                                   f"vs tensor {list(self.shape)}")
+                raise RuntimeError(
+                    f"assigned grad has data of a different size: grad {list(value.shape)} vs tensor {list(self.shape)}"
+                )
             if value._data.dtype != self._data.dtype:
-                raise RuntimeError(f"assigned grad has data of a different type: grad {value.dtype} "
-                                   f"vs tensor {self.dtype}")
+                raise RuntimeError(
+                    f"assigned grad has data of a different type: grad {value.dtype} vs tensor {self.dtype}"
+                )
         self._grad = value
 
     @property
@@ -243,13 +258,13 @@ class Tensor:
 
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
-    def detach(self) -> "Tensor":
+    def detach(self) -> Tensor:
         """Same data, cut from the graph."""
         t = Tensor._make(self._data, False, None, 0)
         t._vc = self._vc_get()
         return t
 
-    def detach_(self) -> "Tensor":
+    def detach_(self) -> Tensor:
         self.grad_fn = None
         self._rg = False
         return self
@@ -265,11 +280,11 @@ class Tensor:
         return self._vc.v if self._vc is not None else 0
 
     @property
-    def data(self) -> "Tensor":
+    def data(self) -> Tensor:
         return self.detach()
 
     @data.setter
-    def data(self, value: "Tensor") -> None:
+    def data(self, value: Tensor) -> None:
         self._data = value._data if isinstance(value, Tensor) else xp.asarray(value)
 
     # -- conversion ------------------------------------------------------------------------
@@ -283,8 +298,7 @@ class Tensor:
 
     def numpy(self, force: bool = False) -> np.ndarray:
         if self._rg and not force:
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
-                               "instead.")
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self._data
 
     def __array__(self, dtype=None, copy=None):
@@ -300,7 +314,7 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return builtins.bool(self._data.reshape(()).item())
 
     def __index__(self):
@@ -326,8 +340,10 @@ class Tensor:
 
     def __deepcopy__(self, memo):
         if self.grad_fn is not None:
-            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
-                               "protocol at the moment.")
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                "protocol at the moment."
+            )
         t = type(self).__new__(type(self))
         _init(t, self._data.copy(), self._rg)
         if self._grad is not None:
@@ -335,7 +351,7 @@ class Tensor:
         memo[id(self)] = t
         return t
 
-    def to(self, *args, **kwargs) -> "Tensor":
+    def to(self, *args, **kwargs) -> Tensor:
         """Convert dtype (device arguments other than cpu are rejected)."""
         dt = kwargs.get("dtype")
         copy = kwargs.get("copy", False)
@@ -356,9 +372,14 @@ class Tensor:
 
     def type(self, dtype=None):
         if dtype is None:
-            return {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor", "int64": "torch.LongTensor",
-                    "int32": "torch.IntTensor", "bool": "torch.BoolTensor", "float16": "torch.HalfTensor"}.get(
-                self.dtype.name, "torch.Tensor")
+            return {
+                "float32": "torch.FloatTensor",
+                "float64": "torch.DoubleTensor",
+                "int64": "torch.LongTensor",
+                "int32": "torch.IntTensor",
+                "bool": "torch.BoolTensor",
+                "float16": "torch.HalfTensor",
+            }.get(self.dtype.name, "torch.Tensor")
         return self.to(dtype)
 
     def float(self):
@@ -424,18 +445,25 @@ class Tensor:
                 f"a leaf Variable that requires grad is being used in an in-place operation ({opname}). "
                 "Wrap parameter updates in `with torch.no_grad():`."
             )
+        base = self._base
+        if _state.enabled and base is not None and base._rg and base.grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
 
-    def _write(self, res: "Tensor", opname: str) -> "Tensor":
+    def _write(self, res: Tensor, opname: str) -> Tensor:
         """Store ``res`` into this tensor's memory and adopt its graph position (rebase history)."""
         rd = res._data
         sd = self._data
         if rd.shape != sd.shape:
             if np.broadcast_shapes(rd.shape, sd.shape) != sd.shape:
-                raise RuntimeError(f"output with shape [{', '.join(map(str, sd.shape))}] doesn't match the "
-                                   f"broadcast shape [{', '.join(map(str, np.broadcast_shapes(rd.shape, sd.shape)))}]")
+                raise RuntimeError(
+                    f"output with shape [{', '.join(map(str, sd.shape))}] doesn't match the "
+                    f"broadcast shape [{', '.join(map(str, np.broadcast_shapes(rd.shape, sd.shape)))}]"
+                )
         if rd.dtype != sd.dtype and not _can_cast(rd.dtype, sd.dtype):
-            raise RuntimeError(f"result type {_TORCH_NAME.get(str(rd.dtype), rd.dtype)} can't be cast to the "
-                               f"desired output type {_TORCH_NAME.get(str(sd.dtype), sd.dtype)}")
+            raise RuntimeError(
+                f"result type {_TORCH_NAME.get(str(rd.dtype), rd.dtype)} can't be cast to the "
+                f"desired output type {_TORCH_NAME.get(str(sd.dtype), sd.dtype)}"
+            )
         if not sd.flags.writeable:
             sd = self._data = sd.copy()
         np.copyto(sd, rd, casting="unsafe")
@@ -443,12 +471,16 @@ class Tensor:
         vc.v += 1
         vc.op = opname
         if res.grad_fn is not None and _state.enabled:
+            if self._base is not None:
+                from .ops.indexing import _rebase_view
+
+                return _rebase_view(self, res)
             self.grad_fn = res.grad_fn
             self._out_nr = res._out_nr
             self._rg = True
         return self
 
-    def _inplace(self, fn, opname, *args, **kwargs) -> "Tensor":
+    def _inplace(self, fn, opname, *args, **kwargs) -> Tensor:
         self._check_inplace(opname)
         return self._write(fn(self, *args, **kwargs), opname)
 
@@ -486,9 +518,14 @@ class Tensor:
         if not isinstance(value, Tensor):
             value = Tensor._make(xp.asarray(value, dtype=self._data.dtype), False, None, 0)
         elif value._data.ndim != 0:
-            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
-                               f"{value._data.ndim} dimensions.")
+            raise RuntimeError(
+                f"fill_ only supports 0-dimension value tensor but got tensor with {value._data.ndim} dimensions."
+            )
         return self._write(_ops().copy_from(self, value), "fill_")
+
+    def where(self, condition, other):
+        """``torch.where(condition, self, other)``."""
+        return _ew.where(condition, self, other)
 
     def __iadd__(self, other):
         return self.add_(other)
@@ -504,6 +541,21 @@ class Tensor:
 
     def __ipow__(self, other):
         return self.pow_(other)
+
+    def __ifloordiv__(self, other):
+        return self._inplace(_ops().floor_divide, "floor_divide_", other)
+
+    def __imod__(self, other):
+        return self._inplace(_ops().remainder, "remainder_", other)
+
+    def __iand__(self, other):
+        return self._inplace(_ops().bitwise_and, "bitwise_and_", other)
+
+    def __ior__(self, other):
+        return self._inplace(_ops().bitwise_or, "bitwise_or_", other)
+
+    def __ixor__(self, other):
+        return self._inplace(_ops().bitwise_xor, "bitwise_xor_", other)
 
     # -- operators -------------------------------------------------------------------------
     def __add__(self, other):
@@ -528,25 +580,25 @@ class Tensor:
         return _ew.Div.apply(self, other)
 
     def __rtruediv__(self, other):
-        return _ew.RDiv.apply(self, other)
+        return _ew.rdiv(self, other)
 
     def __floordiv__(self, other):
         return _ew.floor_divide(self, other)
 
     def __rfloordiv__(self, other):
-        return _ew.floor_divide(_ew._as_tensor_like(other, self), self)
+        return _ew.floor_divide(other, self)
 
     def __mod__(self, other):
         return _ew.remainder(self, other)
 
     def __rmod__(self, other):
-        return _ew.remainder(_ew._as_tensor_like(other, self), self)
+        return _ew.remainder(other, self)
 
     def __pow__(self, other):
         return _ew.pow(self, other)
 
     def __rpow__(self, other):
-        return _ew.pow(_ew._as_tensor_like(other, self), self)
+        return _ew.pow(other, self)
 
     def __matmul__(self, other):
         return _ops().matmul(self, other)
@@ -582,9 +634,13 @@ class Tensor:
     __rxor__ = __xor__
 
     def __eq__(self, other):
+        if other is None or isinstance(other, str):
+            return False
         return _ops().eq(self, other)
 
     def __ne__(self, other):
+        if other is None or isinstance(other, str):
+            return True
         return _ops().ne(self, other)
 
     def __lt__(self, other):
@@ -618,10 +674,10 @@ class Tensor:
             return self.item().__format__(spec)
         return object.__format__(self, spec)
 
-    def clone(self, memory_format=None) -> "Tensor":
+    def clone(self, memory_format=None) -> Tensor:
         return _ew.Clone.apply(self)
 
-    def contiguous(self, memory_format=None) -> "Tensor":
+    def contiguous(self, memory_format=None) -> Tensor:
         if self._data.flags.c_contiguous:
             return self
         return _ew.Clone.apply(self)
@@ -629,15 +685,19 @@ class Tensor:
     @property
     def T(self):
         if self._data.ndim > 2:
-            warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
-                          "deprecated.", UserWarning, stacklevel=2)
+            warnings.warn(
+                "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated.",
+                UserWarning,
+                stacklevel=2,
+            )
         return self.permute(*reversed(range(self._data.ndim)))
 
     @property
     def mT(self):
         if self._data.ndim < 2:
-            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got "
-                               f"{self._data.ndim}-D tensor.")
+            raise RuntimeError(
+                f"tensor.mT is only supported on matrices or batches of matrices. Got {self._data.ndim}-D tensor."
+            )
         return self.transpose(-2, -1)
 
     @property
@@ -650,8 +710,17 @@ class Tensor:
 
 
 _new = object.__new__
-_TORCH_NAME = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-               "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+_TORCH_NAME = {
+    "float32": "Float",
+    "float64": "Double",
+    "float16": "Half",
+    "int64": "Long",
+    "int32": "Int",
+    "int16": "Short",
+    "int8": "Char",
+    "uint8": "Byte",
+    "bool": "Bool",
+}
 
 
 def _can_cast(src: np.dtype, dst: np.dtype) -> bool:
@@ -718,6 +787,75 @@ _OPS = []
 def _ops():
     return _OPS[0]
 
+
+def _make_inplace(name):
+    def method(self, *args, **kwargs):
+        return self._inplace(getattr(_ops(), name), name + "_", *args, **kwargs)
+
+    method.__name__ = name + "_"
+    method.__doc__ = f"In-place ``{name}``: writes the result into this tensor and bumps its version."
+    return method
+
+
+for _name in (
+    "neg",
+    "abs",
+    "exp",
+    "exp2",
+    "expm1",
+    "log",
+    "log2",
+    "log10",
+    "log1p",
+    "sqrt",
+    "rsqrt",
+    "square",
+    "reciprocal",
+    "sin",
+    "cos",
+    "tan",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "sign",
+    "sgn",
+    "floor",
+    "ceil",
+    "trunc",
+    "frac",
+    "round",
+    "clamp_min",
+    "clamp_max",
+    "remainder",
+    "fmod",
+    "floor_divide",
+    "lerp",
+    "addcmul",
+    "addcdiv",
+    "nan_to_num",
+    "erf",
+    "erfinv",
+    "logical_not",
+    "logical_and",
+    "logical_or",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "maximum",
+    "minimum",
+    "float_power",
+    "fix",
+    "negative",
+    "absolute",
+    "subtract",
+    "multiply",
+    "divide",
+    "true_divide",
+):
+    setattr(Tensor, _name + "_", _make_inplace(_name))
 
 _fn._bind_tensor(Tensor)
 _engine._set_tensor(Tensor)

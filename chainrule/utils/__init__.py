@@ -1,1 +1,3 @@
-"""Data utilities."""
+"""Utilities (mirrors ``torch.utils``): ``chainrule.utils.data`` holds datasets and the DataLoader."""
+
+from . import data  # noqa: F401

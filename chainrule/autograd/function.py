@@ -14,8 +14,8 @@ from __future__ import annotations
 import traceback
 
 from ..backend import xp
-from .grad_mode import _state
 from . import anomaly_mode
+from .grad_mode import _state
 
 _FREED_MSG = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -320,13 +320,13 @@ def _record(cls, ctx, need, args, kwargs):
         outs = tuple(_link(o, ctx, i, nd, args) for i, o in enumerate(out))
         ctx._out_meta = [(o._data.shape, o._data.dtype) for o in outs]
         if saved is not None:
-            _prepare_saved(ctx, saved, outs, args)
+            _prepare_saved(ctx, saved, outs, args, out)
         return outs
     ctx._n_out = 1
     res = _link(out, ctx, 0, nd, args)
     ctx._out_meta = ((res._data.shape, res._data.dtype),)
     if saved is not None:
-        _prepare_saved(ctx, saved, (res,), args)
+        _prepare_saved(ctx, saved, (res,), args, (out,))
     return res
 
 
@@ -343,7 +343,7 @@ def _link(o, ctx, i, nd, args):
     return _Tensor._make(data, True, ctx, i)
 
 
-def _prepare_saved(ctx, saved, outs, args):
+def _prepare_saved(ctx, saved, outs, args, raws=()):
     versions = []
     items = []
     for t in saved:
@@ -353,8 +353,9 @@ def _prepare_saved(ctx, saved, outs, args):
             continue
         if not isinstance(t, _Tensor):
             # built-ins may save an output array directly
-            for o in outs:
-                if o._data is t:
+            # (a ufunc on a 0-d array returns a NumPy scalar, which _link wraps anew: match the raw output too)
+            for o, r in zip(outs, raws or outs):
+                if o._data is t or r is t:
                     t = o
                     break
             else:

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 from helpers import assert_raises_like_torch, check_gradcheck, check_op
+from layer_parity import build, check_module, sgd_curve
 
 import chainrule
 import chainrule.nn  # noqa: F401  (chainrule.nn must be reachable as an attribute, like torch.nn)
@@ -256,3 +257,104 @@ def test_pool_grad_fn_names():
 )
 def test_pool_errors(fn):
     assert_raises_like_torch(fn, np.zeros((2, 3, 5, 5), np.float32))
+
+
+# ---- modules ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "make,shape",
+    [
+        (lambda nn: nn.Conv2d(3, 4, 3), (2, 3, 7, 6)),
+        (lambda nn: nn.Conv2d(4, 6, (3, 2), stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2), (2, 4, 7, 6)),
+        (lambda nn: nn.Conv2d(3, 4, 3, padding="same", bias=False), (2, 3, 7, 6)),
+        (lambda nn: nn.Conv2d(3, 4, 3, padding=1, padding_mode="reflect"), (2, 3, 7, 6)),
+        (lambda nn: nn.Conv2d(3, 4, 3, padding=(1, 2), padding_mode="replicate"), (2, 3, 7, 6)),
+        (lambda nn: nn.Conv2d(3, 4, 3, padding=1, padding_mode="circular"), (2, 3, 7, 6)),
+        (lambda nn: nn.Conv2d(3, 4, 3), (3, 7, 6)),
+        (lambda nn: nn.Conv1d(4, 6, 3, stride=2, padding=1, groups=2), (2, 4, 9)),
+        (lambda nn: nn.Conv1d(4, 6, 4, padding="same", padding_mode="reflect"), (2, 4, 9)),
+        (lambda nn: nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2), (2, 4, 5, 4)),
+        (lambda nn: nn.ConvTranspose2d(4, 3, (2, 3), stride=(1, 2), dilation=2, bias=False), (2, 4, 5, 4)),
+        (lambda nn: nn.ConvTranspose1d(4, 3, 3, stride=3, padding=1), (2, 4, 5)),
+    ],
+)
+def test_conv_modules(make, shape):
+    check_module(make, [shape], tol_scale=CT)
+
+
+def test_conv_transpose_output_size():
+    check_module(
+        lambda nn: nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1),
+        [(2, 3, 4, 5)],
+        call=lambda m, x: m(x, output_size=(8, 10)),
+        tol_scale=CT,
+    )
+    for T in (torch, chainrule):
+        m = T.nn.ConvTranspose2d(3, 2, 3, stride=2)
+        with pytest.raises(ValueError):
+            m(T.zeros(1, 3, 4, 5), output_size=(20, 20))
+
+
+def test_conv_default_init_matches_torch():
+    for make in (
+        lambda nn: nn.Conv2d(3, 8, 3),
+        lambda nn: nn.ConvTranspose2d(3, 8, (2, 3), groups=1),
+        lambda nn: nn.Conv1d(4, 2, 5, groups=2),
+    ):
+        torch.manual_seed(7)
+        tm = make(torch.nn)
+        chainrule.manual_seed(7)
+        cm = make(chainrule.nn)
+        for (kc, vc), (kt, vt) in zip(cm.state_dict().items(), tm.state_dict().items()):
+            assert kc == kt
+            np.testing.assert_array_equal(vc.numpy(), vt.numpy())
+        assert repr(cm) == repr(tm)
+
+
+@pytest.mark.parametrize(
+    "make,shape",
+    [
+        (lambda nn: nn.MaxPool2d(3, 2, 1), (2, 3, 8, 7)),
+        (lambda nn: nn.MaxPool2d(2, return_indices=True), (2, 3, 8, 7)),
+        (lambda nn: nn.MaxPool1d(3, ceil_mode=True), (2, 3, 8)),
+        (lambda nn: nn.AvgPool2d(3, 2, 1, count_include_pad=False), (2, 3, 8, 7)),
+        (lambda nn: nn.AvgPool2d(2, divisor_override=3), (3, 8, 7)),
+        (lambda nn: nn.AvgPool1d(3, 2, 1), (2, 3, 8)),
+        (lambda nn: nn.AdaptiveAvgPool2d((3, None)), (2, 3, 8, 7)),
+        (lambda nn: nn.AdaptiveAvgPool1d(3), (2, 3, 8)),
+        (lambda nn: nn.AdaptiveMaxPool2d(3, return_indices=True), (2, 3, 8, 7)),
+        (lambda nn: nn.AdaptiveMaxPool1d(5), (2, 3, 8)),
+    ],
+)
+def test_pool_modules(make, shape):
+    check_module(make, [shape])
+    assert repr(make(chainrule.nn)) == repr(make(torch.nn))
+
+
+def _cnn(nn):
+    return nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1),
+        nn.BatchNorm2d(4),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(4, 8, 3, stride=1, groups=2),
+        nn.ReLU(),
+        nn.AvgPool2d(2, ceil_mode=True),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(8, 3),
+    )
+
+
+def test_small_cnn_sgd_curve_matches_torch():
+    tm, cm = build(_cnn, "float64", seed=1)
+    rng = np.random.default_rng(5)
+    xs = rng.standard_normal((6, 1, 10, 10))
+    ys = rng.integers(0, 3, 6)
+    batch = lambda T, i: ((T.tensor(xs),), T.tensor(ys))
+    loss = lambda T, out, y: T.nn.functional.cross_entropy(out, y)
+    lt = sgd_curve(tm, batch, lr=0.2, loss_fn=loss)
+    lc = sgd_curve(cm, batch, lr=0.2, loss_fn=loss)
+    np.testing.assert_allclose(lc, lt, rtol=1e-6)
+    assert lt[-1] < lt[0]
+    for (k, vc), (_, vt) in zip(cm.state_dict().items(), tm.state_dict().items()):
+        np.testing.assert_allclose(vc.numpy(), vt.numpy(), rtol=1e-6, atol=1e-9, err_msg=k)

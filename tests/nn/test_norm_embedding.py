@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 from helpers import assert_raises_like_torch, check_gradcheck, check_op
+from layer_parity import build, check_module
 
 import chainrule
 import chainrule.nn  # noqa: F401
@@ -181,3 +182,103 @@ def test_embedding_gradcheck():
 )
 def test_embedding_errors(fn):
     assert_raises_like_torch(fn, np.zeros((5, 3), np.float32))
+
+
+# ---- modules ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "make,shape",
+    [
+        (lambda nn: nn.BatchNorm1d(3), (4, 3)),
+        (lambda nn: nn.BatchNorm1d(3, affine=False), (4, 3, 5)),
+        (lambda nn: nn.BatchNorm1d(3, momentum=None), (4, 3, 5)),
+        (lambda nn: nn.BatchNorm2d(3, eps=1e-3, momentum=0.3), (4, 3, 5, 2)),
+        (lambda nn: nn.BatchNorm2d(3, track_running_stats=False), (4, 3, 5, 2)),
+        (lambda nn: nn.BatchNorm2d(3, bias=False), (4, 3, 5, 2)),
+        (lambda nn: nn.InstanceNorm1d(3, affine=True, track_running_stats=True), (4, 3, 5)),
+        (lambda nn: nn.InstanceNorm2d(3), (3, 5, 4)),
+        (lambda nn: nn.LayerNorm(5), (4, 3, 5)),
+        (lambda nn: nn.LayerNorm((3, 5), elementwise_affine=False), (4, 3, 5)),
+        (lambda nn: nn.LayerNorm([5], bias=False, eps=1e-3), (4, 3, 5)),
+        (lambda nn: nn.GroupNorm(2, 6), (4, 6, 5)),
+        (lambda nn: nn.GroupNorm(3, 6, affine=False), (4, 6, 2, 3)),
+        (lambda nn: nn.RMSNorm(5), (4, 3, 5)),
+        (lambda nn: nn.RMSNorm((3, 5), eps=1e-4, elementwise_affine=False), (4, 3, 5)),
+        (lambda nn: nn.LocalResponseNorm(3), (4, 6, 5)),
+    ],
+)
+def test_norm_modules(make, shape):
+    check_module(make, [shape])
+    check_module(make, [shape], train=False)
+    assert repr(make(chainrule.nn)) == repr(make(torch.nn))
+
+
+@pytest.mark.parametrize("momentum", [0.1, None])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_batch_norm_module_running_stats_and_eval(momentum, dtype):
+    tm, cm = build(lambda nn: nn.BatchNorm2d(3, momentum=momentum), dtype)
+    rng = np.random.default_rng(0)
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == "float32" else dict(rtol=1e-12, atol=1e-12)
+    for _ in range(4):
+        x = (rng.standard_normal((5, 3, 4, 4)) * 2 + 1).astype(dtype)
+        yt = tm(torch.tensor(x))
+        yc = cm(chainrule.tensor(x))
+        np.testing.assert_allclose(yc.detach().numpy(), yt.detach().numpy(), **tol)
+    for k, v in tm.state_dict().items():
+        np.testing.assert_allclose(cm.state_dict()[k].numpy(), v.numpy(), **tol, err_msg=k)
+    assert cm.num_batches_tracked.item() == 4 and cm.num_batches_tracked.dtype == chainrule.int64
+    tm.eval()
+    cm.eval()
+    x = rng.standard_normal((2, 3, 4, 4)).astype(dtype)
+    np.testing.assert_allclose(cm(chainrule.tensor(x)).detach().numpy(), tm(torch.tensor(x)).detach().numpy(), **tol)
+
+
+def test_batch_norm_load_old_state_dict_without_counter():
+    cm = chainrule.nn.BatchNorm1d(2)
+    sd = {k: v for k, v in cm.state_dict().items() if k != "num_batches_tracked"}
+    cm.load_state_dict(sd)
+    assert cm.num_batches_tracked.item() == 0
+
+
+def test_norm_module_errors():
+    for T in (torch, chainrule):
+        with pytest.raises(ValueError):
+            T.nn.BatchNorm2d(3)(T.zeros(2, 3))
+        with pytest.raises(ValueError):
+            T.nn.BatchNorm1d(3)(T.zeros(2, 3, 4, 5))
+        with pytest.raises(ValueError):
+            T.nn.GroupNorm(4, 6)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda nn: nn.Embedding(6, 3),
+        lambda nn: nn.Embedding(6, 3, padding_idx=2),
+        lambda nn: nn.Embedding(6, 3, padding_idx=-1, scale_grad_by_freq=True),
+    ],
+)
+def test_embedding_module(make):
+    idx = np.array([[1, 2, 5], [0, 2, 2]])
+    check_module(make, None, arrays=[idx], dtypes=("float32",))
+    check_module(make, None, arrays=[idx[0]], dtypes=("float64",))
+    torch.manual_seed(3)
+    tm = make(torch.nn)
+    chainrule.manual_seed(3)
+    cm = make(chainrule.nn)
+    np.testing.assert_array_equal(cm.weight.detach().numpy(), tm.weight.detach().numpy())
+    assert repr(cm) == repr(tm)
+
+
+def test_embedding_from_pretrained():
+    w = np.arange(12.0).reshape(4, 3)
+    for freeze in (True, False):
+        cw = chainrule.tensor(w)
+        cm = chainrule.nn.Embedding.from_pretrained(cw, freeze=freeze, padding_idx=1)
+        tm = torch.nn.Embedding.from_pretrained(torch.tensor(w), freeze=freeze, padding_idx=1)
+        assert cm.weight.requires_grad == tm.weight.requires_grad == (not freeze)
+        np.testing.assert_array_equal(
+            cm(chainrule.tensor([[1, 3]])).detach().numpy(), tm(torch.tensor([[1, 3]])).detach().numpy()
+        )
+        assert repr(cm) == repr(tm)
+    cw._data[0, 0] = 100.0
+    assert cm.weight[0, 0].item() == 100.0  # shares memory with the given tensor

@@ -145,3 +145,4 @@ strided = "torch.strided"
 
 
 from . import nn  # noqa: E402  (torch.nn is reachable as an attribute after ``import torch``)
+from . import optim, utils  # noqa: E402  (torch.optim / torch.utils.data likewise)

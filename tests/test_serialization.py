@@ -313,3 +313,62 @@ def test_saved_file_is_valid_for_safetensors_and_aligned(tmp_path):
     loaded = load_file(tmp_path / "m.st")
     for k, v in sd.items():
         np.testing.assert_array_equal(loaded[k].numpy(), v.numpy())
+
+
+def _train(T, state, x, y, epochs, ckpt_path=None, resume_from=None):
+    """Linear-tanh-linear classifier, Adam + OneCycleLR, shuffled batches; optionally checkpoint or resume."""
+    data = torch.utils.data if T is torch else chainrule.utils.data
+    nn = T.nn
+    model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 3)).double()
+    model.load_state_dict({k: T.tensor(v) for k, v in state.items()})
+    opt = T.optim.Adam(model.parameters(), lr=0.01, weight_decay=1e-3)
+    sched = T.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.05, total_steps=epochs * 5)
+    gen = T.Generator()
+    gen.manual_seed(0)
+    loader = data.DataLoader(data.TensorDataset(T.tensor(x), T.tensor(y)), batch_size=8, shuffle=True, generator=gen)
+    start = 0
+    if resume_from is not None:
+        ck = T.load(resume_from)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["optimizer"])
+        sched.load_state_dict(ck["scheduler"])
+        gen.set_state(ck["generator"])
+        start = ck["epoch"]
+    losses = []
+    for epoch in range(start, epochs):
+        for xb, yb in loader:
+            opt.zero_grad()
+            loss = T.nn.functional.cross_entropy(model(xb), yb)
+            loss.backward()
+            opt.step()
+            sched.step()
+            losses.append(loss.item())
+        if ckpt_path is not None and epoch == 0:
+            T.save(
+                {
+                    "model": model.state_dict(),
+                    "optimizer": opt.state_dict(),
+                    "scheduler": sched.state_dict(),
+                    "generator": gen.get_state(),
+                    "epoch": epoch + 1,
+                },
+                ckpt_path,
+            )
+    return {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}, losses
+
+
+def test_training_checkpoint_resume_matches_uninterrupted_torch_run(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((40, 4))
+    y = rng.integers(0, 3, 40)
+    tmodel = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3)).double()
+    state = {k: v.detach().numpy().copy() for k, v in tmodel.state_dict().items()}
+    t_final, t_losses = _train(torch, state, x, y, epochs=3)
+    c_final, c_losses = _train(chainrule, state, x, y, epochs=3, ckpt_path=tmp_path / "ck.safetensors")
+    r_final, r_losses = _train(chainrule, state, x, y, epochs=3, resume_from=tmp_path / "ck.safetensors")
+    np.testing.assert_allclose(c_losses, t_losses, rtol=1e-10)
+    np.testing.assert_allclose(r_losses, c_losses[5:], rtol=1e-12)
+    assert t_losses[-1] < t_losses[0]
+    for k in t_final:
+        np.testing.assert_allclose(c_final[k], t_final[k], rtol=1e-10, atol=1e-12)
+        np.testing.assert_array_equal(r_final[k], c_final[k])

@@ -616,6 +616,8 @@ class Tensor:
         return _ew.Abs.apply(self)
 
     def __invert__(self):
+        if self._data.dtype.kind == "f":
+            raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
         return _ops().bitwise_not(self)
 
     def __and__(self, other):

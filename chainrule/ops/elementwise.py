@@ -556,7 +556,7 @@ class Relu(_Op):
     def forward(ctx, a):
         d = a._data
         if d.dtype.kind == "b":
-            raise RuntimeError("\"clamp_min_cpu\" not implemented for 'Bool'")
+            raise RuntimeError("Boolean inputs not supported for relu")
         out = xp.maximum(d, 0)
         ctx.save_for_backward(out)
         return out
@@ -573,7 +573,7 @@ class Abs(_Op):
     @staticmethod
     def forward(ctx, a):
         if a._data.dtype.kind == "b":
-            raise RuntimeError("\"abs_cpu\" not implemented for 'Bool'")
+            raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
         ctx.save_for_backward(a)
         return xp.abs(a._data)
 
@@ -622,10 +622,13 @@ class _ZeroGrad(_Op):
     """Piecewise-constant functions: derivative 0 almost everywhere."""
 
     fn = None
+    kernel = ""
 
     @classmethod
     def forward(cls, ctx, a):
         d = a._data
+        if d.dtype.kind == "b":
+            raise NotImplementedError(f"\"{cls.kernel}_vml_cpu\" not implemented for 'Bool'")
         return cls.fn(d) if d.dtype.kind == "f" else d.copy()
 
     @staticmethod
@@ -648,14 +651,17 @@ class Sgn(Sign):
 
 class Floor(_ZeroGrad):
     fn = staticmethod(xp.floor)
+    kernel = "floor"
 
 
 class Ceil(_ZeroGrad):
     fn = staticmethod(xp.ceil)
+    kernel = "ceil"
 
 
 class Trunc(_ZeroGrad):
     fn = staticmethod(xp.trunc)
+    kernel = "trunc"
 
 
 class Round(_ZeroGrad):
@@ -664,6 +670,8 @@ class Round(_ZeroGrad):
     @staticmethod
     def forward(ctx, a, decimals=0):
         d = a._data
+        if d.dtype.kind == "b":
+            raise NotImplementedError("\"round_vml_cpu\" not implemented for 'Bool'")
         if d.dtype.kind != "f":
             return d.copy()
         if decimals == 0:
@@ -682,7 +690,7 @@ class Frac(_Op):
     def forward(ctx, a):
         d = a._data
         if d.dtype.kind != "f":
-            raise RuntimeError(f"\"frac_cpu\" not implemented for '{_TORCH_NAME[d.dtype.name]}'")
+            raise NotImplementedError(f"\"frac_cpu\" not implemented for '{_TORCH_NAME[d.dtype.name]}'")
         return d - xp.trunc(d)
 
     @staticmethod
@@ -763,11 +771,12 @@ class ClampTensor(_Op):
         else:
             mask = a <= hi
         ga = where(mask, g, 0.0)
-        glo = where(a < lo, g, 0.0) if nlo else None
+        glo = ghi = None
+        # where lo > hi every element is hi, so hi takes the gradient and lo none
+        if nlo:
+            glo = where(a < lo, g, 0.0) if hi is None else where((a < lo) & (lo < hi), g, 0.0)
         if nhi:
-            ghi = where(a > hi, g, 0.0) if lo is None else where((a > hi) & (lo <= hi), g, 0.0)
-        else:
-            ghi = None
+            ghi = where(a > hi, g, 0.0) if lo is None else where((a > hi) | (hi < lo), g, 0.0)
         return ga, glo, ghi
 
 
@@ -898,6 +907,8 @@ class Lerp(_Op):
     @staticmethod
     def forward(ctx, a, b, w):
         ad, bd = prep2(a, b)
+        if ad.dtype.kind != "f":
+            raise NotImplementedError(f"\"lerp_kernel_scalar\" not implemented for '{_TORCH_NAME[ad.dtype.name]}'")
         wd = w._data if isinstance(w, Tensor) else w
         ctx.save_for_backward(a, b, w if isinstance(w, Tensor) else None)
         ctx.w = w
@@ -1505,7 +1516,7 @@ def _bitwise(name, fn):
         k = np.asarray(bd).dtype.kind
         if ad.dtype.kind == "f" or k == "f":
             dt = ad.dtype if ad.dtype.kind == "f" else np.asarray(bd).dtype
-            raise RuntimeError(f"\"{name}_cpu\" not implemented for '{_TORCH_NAME.get(dt.name, dt.name)}'")
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_TORCH_NAME.get(dt.name, dt.name)}'")
         return _make(np.asarray(_bin(fn, input, other, ad, bd)), False, None, 0)
 
     op.__name__ = name
@@ -1520,7 +1531,7 @@ bitwise_xor = _bitwise("bitwise_xor", xp.bitwise_xor)
 def bitwise_not(input):
     d = input._data
     if d.dtype.kind == "f":
-        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{_TORCH_NAME[d.dtype.name]}'")
+        raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{_TORCH_NAME[d.dtype.name]}'")
     return _make(xp.invert(d), False, None, 0)
 
 

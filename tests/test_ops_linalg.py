@@ -354,3 +354,26 @@ def test_matmul_blas_call_count(monkeypatch, sa, sb):
     ty = torch.tensor(a.detach().numpy()) @ tb
     ty.backward(torch.ones_like(ty))
     np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_out_argument():
+    def run(T):
+        a, b = T.ones(2, 3), T.full((3, 2), 2.0)
+        o1, o2, o3 = T.empty(2, 2), T.empty(0), T.empty(2, dtype=T.float64)
+        r = T.mm(a, b, out=o1)
+        T.matmul(a, b, out=o2)
+        T.sum(a, 1, out=o3)
+        return r is o1, o1.tolist(), o2.tolist(), o3.tolist(), o3.dtype == T.float64
+
+    assert run(chainrule) == run(torch)
+    x = np.ones((2, 3), F32)
+    assert_raises_like_torch(
+        lambda T, a: T.mm(a, a.T, out=T.empty(2, 2, dtype=T.float64)),
+        x,
+        match="Expected out tensor to have dtype float, but got double instead",
+    )
+    assert_raises_like_torch(
+        lambda T, a: T.mm(a.requires_grad_(), a.T, out=T.empty(2, 2)),
+        x,
+        match="functions with out=... arguments don't support automatic differentiation",
+    )

@@ -360,6 +360,19 @@ def test_kthvalue_median():
 
 
 # ---- errors, names ----------------------------------------------------------------------------------
+def test_zero_dim_inputs():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check_op(
+            lambda T, a: F(a.prod(), a.prod(0), a.amax(), a.amin(0), a.max(), a.min(), a.norm(), a.norm(1, dim=0)),
+            [()],
+        )
+        check_op(
+            lambda T, a: F(a.var(), a.std(0), a.var(correction=0), a.logsumexp(0), a.median(), a.kthvalue(1)), [()]
+        )
+        check_op(lambda T, a: F(a.topk(1), a.argsort(), a.all(), a.count_nonzero()), [()])
+
+
 def test_reduction_errors():
     x = np.ones((2, 3))
     assert_raises_like_torch(lambda T, a: a.mean(), np.arange(3), match="mean\\(\\): could not infer output dtype")

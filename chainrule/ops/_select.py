@@ -132,12 +132,12 @@ class _Pick(_Op):
 
 class MaxDim(_Pick):
     _node_name = "MaxBackward0"
-    pick = staticmethod(lambda d, dim: xp.argmax(d, axis=dim, keepdims=True))
+    pick = staticmethod(lambda d, dim: d.argmax(axis=dim, keepdims=True))
 
 
 class MinDim(_Pick):
     _node_name = "MinBackward0"
-    pick = staticmethod(lambda d, dim: xp.argmin(d, axis=dim, keepdims=True))
+    pick = staticmethod(lambda d, dim: d.argmin(axis=dim, keepdims=True))
 
 
 class Sort(_Pick):
@@ -179,7 +179,7 @@ def _pick_dim(cls, name, input, dim, keepdim, *args):
 
 
 # ---- public functions ------------------------------------------------------------------------
-def max(input, dim=None, keepdim=False, *, other=None, axis=None, out=None):
+def max(input, dim=None, keepdim=False, *, other=None, axis=None):
     """max over all elements (ties share the gradient), ``(values, indices)`` along ``dim``, or
     the elementwise maximum with a tensor"""
     from .reduce import MaxAll, _max_all
@@ -195,7 +195,7 @@ def max(input, dim=None, keepdim=False, *, other=None, axis=None, out=None):
     return return_types.max(*_pick_dim(MaxDim, "max", input, dim, keepdim))
 
 
-def min(input, dim=None, keepdim=False, *, other=None, axis=None, out=None):
+def min(input, dim=None, keepdim=False, *, other=None, axis=None):
     """min over all elements (ties share the gradient), ``(values, indices)`` along ``dim``, or
     the elementwise minimum with a tensor"""
     from .reduce import MinAll, _max_all

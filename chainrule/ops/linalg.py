@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import string
+import warnings
 
 import numpy as np
 
@@ -35,6 +36,38 @@ _CNAME = {
 
 class _Op(Function):
     _builtin = True
+
+
+def _into(out, res, name: str, cast: bool = False):
+    """Store ``res`` in a caller's ``out=`` tensor (resized when its shape differs), as torch's out= variants."""
+    if out is None:
+        return res
+    if res._rg:
+        raise RuntimeError(
+            f"{name}(): functions with out=... arguments don't support automatic differentiation, "
+            "but one of the arguments requires grad."
+        )
+    d, od = res._data, out._data
+    if not cast and d.dtype != od.dtype:
+        raise RuntimeError(
+            f"Expected out tensor to have dtype {_CNAME[str(d.dtype)]}, but got {_CNAME[str(od.dtype)]} instead"
+        )
+    if od.shape == d.shape and od.flags.writeable:
+        xp.copyto(od, d, casting="unsafe")
+    else:
+        if od.size:
+            warnings.warn(
+                f"An output with one or more elements was resized since it had shape {shape_str(od.shape)}, "
+                f"which does not match the required output shape {shape_str(d.shape)}. This behavior is "
+                "deprecated, and in a future PyTorch release outputs will not be resized unless they have "
+                "zero elements. You can explicitly reuse an out tensor t by resizing it, inplace, to zero "
+                "elements with t.resize_(0).",
+                UserWarning,
+                stacklevel=3,
+            )
+        out._data = d.astype(od.dtype, copy=False)
+    out._vc_get().v += 1
+    return out
 
 
 def _tn(d) -> str:
@@ -145,15 +178,15 @@ def _check_matmul(ad, bd) -> str:
         return "DotBackward0"
     k = ad.shape[-1]
     if lb == 1:
-        rows = math.prod(ad.shape[:-1])
         if bd.shape[0] != k:
+            rows = math.prod(ad.shape[:-1])
             raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{k}), vec ({bd.shape[0]})")
         _check_addmv_dtype(ad, bd)
         _no_bool(ad, "addmv_impl_cpu")
         return "MvBackward0" if la == 2 else "ViewBackward0"
     if lb == 2:
-        rows = math.prod(ad.shape[:-1])
         if bd.shape[0] != k:
+            rows = math.prod(ad.shape[:-1])
             raise RuntimeError(
                 f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and {bd.shape[0]}x{bd.shape[1]})"
             )
@@ -176,7 +209,7 @@ def matmul(input, other, *, out=None) -> Tensor:
     """matrix product with torch's rules: 1-D operands act as vectors, batch dims broadcast"""
     if not isinstance(other, Tensor):
         raise TypeError(f"matmul(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
-    return MatMul.apply(input, other, _check_matmul(input._data, other._data))
+    return _into(out, MatMul.apply(input, other, _check_matmul(input._data, other._data)), "matmul")
 
 
 def mm(input, mat2, *, out=None) -> Tensor:
@@ -192,7 +225,7 @@ def mm(input, mat2, *, out=None) -> Tensor:
         )
     _check_mm_dtype(ad, bd)
     _no_bool(ad, "addmm_impl_cpu_")
-    return MatMul.apply(input, mat2, "MmBackward0")
+    return _into(out, MatMul.apply(input, mat2, "MmBackward0"), "mm")
 
 
 def _check_bmm(ad, bd) -> None:
@@ -212,7 +245,7 @@ def _check_bmm(ad, bd) -> None:
 def bmm(input, mat2, *, out=None) -> Tensor:
     """batched (b x n x m) @ (b x m x p) product, no broadcasting"""
     _check_bmm(input._data, mat2._data)
-    return MatMul.apply(input, mat2, "BmmBackward0")
+    return _into(out, MatMul.apply(input, mat2, "BmmBackward0"), "bmm")
 
 
 def _check_dot(ad, bd) -> None:
@@ -232,7 +265,7 @@ def _check_dot(ad, bd) -> None:
 def dot(input, tensor, *, out=None) -> Tensor:
     """inner product of two 1-D tensors"""
     _check_dot(input._data, tensor._data)
-    return MatMul.apply(input, tensor, "DotBackward0")
+    return _into(out, MatMul.apply(input, tensor, "DotBackward0"), "dot")
 
 
 vdot = dot
@@ -254,7 +287,7 @@ def mv(input, vec, *, out=None) -> Tensor:
         )
     _check_addmv_dtype(md, vd)
     _no_bool(md, "addmv_impl_cpu")
-    return MatMul.apply(input, vec, "MvBackward0")
+    return _into(out, MatMul.apply(input, vec, "MvBackward0"), "mv")
 
 
 def outer(input, vec2) -> Tensor:
@@ -338,7 +371,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None) -> Tensor:
     _check_self_dtype(input._data, bd)
     _no_bool(ad, "addmm_impl_cpu_")
     _check_expand(input._data, (ad.shape[0], bd.shape[1]))
-    return AddMatmul.apply(input, mat1, mat2, beta, alpha, "AddmmBackward0")
+    return _into(out, AddMatmul.apply(input, mat1, mat2, beta, alpha, "AddmmBackward0"), "addmm")
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None) -> Tensor:
@@ -354,7 +387,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None) -> Tensor:
     _check_self_dtype(input._data, md, "mat")
     _no_bool(md, "addmv_impl_cpu")
     _check_expand(input._data, (md.shape[0],))
-    return AddMatmul.apply(input, mat, vec, beta, alpha, "AddmvBackward0")
+    return _into(out, AddMatmul.apply(input, mat, vec, beta, alpha, "AddmvBackward0"), "addmv")
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None) -> Tensor:
@@ -363,7 +396,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None) -> Tensor:
     _check_bmm(ad, bd)
     _check_scalar_type(input._data, ad)
     _check_expand(input._data, (ad.shape[0], ad.shape[1], bd.shape[2]))
-    return AddMatmul.apply(input, batch1, batch2, beta, alpha, "BaddbmmBackward0")
+    return _into(out, AddMatmul.apply(input, batch1, batch2, beta, alpha, "BaddbmmBackward0"), "baddbmm")
 
 
 # ---- tensordot, inner ----------------------------------------------------------------------------
@@ -402,20 +435,20 @@ def tensordot(a, b, dims=2, out=None) -> Tensor:
     at = a if pa == sorted(pa) else a.permute(*pa)
     bt = b if pb == sorted(pb) else b.permute(*pb)
     res = _mm(at.reshape(-1, csize), bt.reshape(csize, -1))
-    return res.reshape(tuple(ad.shape[i] for i in fa) + tuple(bd.shape[i] for i in fb))
+    return _into(out, res.reshape(tuple(ad.shape[i] for i in fa) + tuple(bd.shape[i] for i in fb)), "tensordot")
 
 
 def inner(input, other, *, out=None) -> Tensor:
     """sum over the last dim of both (a product when either is 0-d)"""
     ad, bd = input._data, other._data
     if ad.ndim == 0 or bd.ndim == 0:
-        return input * other
+        return _into(out, input * other, "inner")
     if ad.shape[-1] != bd.shape[-1]:
         raise RuntimeError(
             f"inner() the last dimension must match on both input tensors but got shapes "
             f"{shape_str(ad.shape)} and {shape_str(bd.shape)}"
         )
-    return tensordot(input, other, ([-1], [-1]))
+    return _into(out, tensordot(input, other, ([-1], [-1])), "inner")
 
 
 # ---- einsum ---------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from .elementwise import exp as _exp
 from .elementwise import isnan as _isnan
 from .elementwise import sign as _sign
 from .elementwise import where as _where
+from .linalg import _into
 
 _make = Tensor._make
 _INT_KINDS = "biu"
@@ -67,6 +68,13 @@ def _restore(g, ctx):
     return g.reshape(_keep_shape(ctx.in_shape, ctx.axes))
 
 
+def _restore_np(arr, ctx):
+    """Array form of ``_restore`` for masks computed outside the graph."""
+    if ctx.keepdim or ctx.axes == ():
+        return arr
+    return arr.reshape(_keep_shape(ctx.in_shape, ctx.axes))
+
+
 def _kw(dim, keepdim, axis, keepdims):
     # torch accepts NumPy's spelling (axis=, keepdims=) for its native reductions
     return (axis if dim is None else dim), (keepdims if keepdims is not None else keepdim)
@@ -85,7 +93,7 @@ class SumToShape(_Op):
     @staticmethod
     def forward(ctx, g, axes, shape):
         ctx.in_shape = g._data.shape
-        return xp.sum(g._data, axis=axes).reshape(shape) if axes else g._data.reshape(shape)
+        return g._data.sum(axis=axes).reshape(shape) if axes else g._data.reshape(shape)
 
     @staticmethod
     def backward(ctx, g):
@@ -109,7 +117,7 @@ class Sum(_Op):
             ctx._node_name = "SumBackward1"
         if np_dtype is None and d.dtype.kind in _INT_KINDS:
             np_dtype = np.int64
-        return xp.sum(d, axis=axes, keepdims=keepdim, dtype=np_dtype)
+        return d.sum(axis=axes, keepdims=keepdim, dtype=np_dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -121,7 +129,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None,
     if axis is not None or keepdims is not None:
         dim, keepdim = _kw(dim, keepdim, axis, keepdims)
     axes = _axes(input._data.ndim, dim)
-    return Sum.apply(input, axes, keepdim, D.to_np(dtype) if dtype is not None else None)
+    return _into(out, Sum.apply(input, axes, keepdim, D.to_np(dtype) if dtype is not None else None), "sum", True)
 
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
@@ -146,7 +154,7 @@ class Mean(_Op):
         dt = np_dtype if np_dtype is not None else d.dtype
         acc = np.float32 if dt == np.float16 else dt
         with np.errstate(invalid="ignore", divide="ignore"):
-            return (xp.sum(d, axis=axes, keepdims=keepdim, dtype=acc) / n).astype(dt, copy=False)
+            return (d.sum(axis=axes, keepdims=keepdim, dtype=acc) / n).astype(dt, copy=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -164,7 +172,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
             "mean(): could not infer output dtype. Input dtype must be either a floating point or "
             f"complex dtype. Got: {_TORCH_NAME[str(np_dtype or d.dtype)]}"
         )
-    return Mean.apply(input, _axes(d.ndim, dim), keepdim, np_dtype)
+    return _into(out, Mean.apply(input, _axes(d.ndim, dim), keepdim, np_dtype), "mean", True)
 
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
@@ -190,7 +198,7 @@ class Prod(_Op):
         if np_dtype is None and d.dtype.kind in _INT_KINDS:
             np_dtype = np.int64
         with np.errstate(over="ignore", invalid="ignore"):
-            out = xp.asarray(xp.prod(d, axis=axes, keepdims=keepdim, dtype=np_dtype))
+            out = xp.asarray(d.prod(axis=axes, keepdims=keepdim, dtype=np_dtype))
         if ctx.needs_input_grad[0]:
             ctx.save_for_backward(a, out)
         return out
@@ -254,7 +262,7 @@ class _Extreme(_Op):
     def backward(cls, ctx, g):
         a, out = ctx.saved_tensors
         ad = a._data
-        od = _restore(out, ctx)._data
+        od = _restore_np(out._data, ctx)
         mask = ad == od
         if cls.nan_aware:
             mask |= np.isnan(ad) & np.isnan(od)
@@ -265,11 +273,11 @@ class _Extreme(_Op):
 
 
 def _np_amax(d, axes, keepdim):
-    return xp.amax(d, axis=axes, keepdims=keepdim)
+    return d.max(axis=axes, keepdims=keepdim)
 
 
 def _np_amin(d, axes, keepdim):
-    return xp.amin(d, axis=axes, keepdims=keepdim)
+    return d.min(axis=axes, keepdims=keepdim)
 
 
 def _np_median_all(d, axes, keepdim):
@@ -349,8 +357,8 @@ class Aminmax(_Op):
         ctx.in_shape = d.shape
         ctx.axes = axes
         ctx.keepdim = keepdim
-        lo = xp.asarray(xp.amin(d, axis=axes, keepdims=keepdim))
-        hi = xp.asarray(xp.amax(d, axis=axes, keepdims=keepdim))
+        lo = xp.asarray(d.min(axis=axes, keepdims=keepdim))
+        hi = xp.asarray(d.max(axis=axes, keepdims=keepdim))
         if ctx.needs_input_grad[0]:
             ctx.save_for_backward(a, lo, hi)
         return lo, hi
@@ -361,7 +369,7 @@ class Aminmax(_Op):
         ad = a._data
         res = None
         for g, o in ((g_lo, lo), (g_hi, hi)):
-            mask = ad == _restore(o, ctx)._data
+            mask = ad == _restore_np(o._data, ctx)
             with np.errstate(invalid="ignore", divide="ignore"):
                 w = mask.astype(ad.dtype) / mask.sum(axis=ctx.axes, keepdims=True).astype(ad.dtype)
             part = _restore(g, ctx) * _const(w)
@@ -405,9 +413,9 @@ def _var_np(d, axes, correction, keepdim, name):
         )
         dof = 0
     with np.errstate(invalid="ignore", divide="ignore"):
-        m = xp.sum(d, axis=axes, keepdims=True) / n if n else xp.full(_keep_shape(d.shape, axes), np.nan, d.dtype)
+        m = d.sum(axis=axes, keepdims=True) / n if n else xp.full(_keep_shape(d.shape, axes), np.nan, d.dtype)
         c = d - m
-        ss = xp.sum(c * c, axis=axes, keepdims=keepdim)
+        ss = (c * c).sum(axis=axes, keepdims=keepdim)
         return xp.asarray(ss / dof, dtype=d.dtype), dof
 
 
@@ -512,17 +520,17 @@ class VectorNorm(_Op):
         kw = dict(axis=axes, keepdims=keepdim)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             if p == 2:
-                out = xp.sqrt(xp.sum(d * d, **kw))
+                out = xp.sqrt((d * d).sum(**kw))
             elif p == 1:
-                out = xp.sum(xp.abs(d), **kw)
+                out = xp.abs(d).sum(**kw)
             elif p == math.inf:
-                out = xp.amax(xp.abs(d), **kw)
+                out = xp.abs(d).max(**kw)
             elif p == -math.inf:
-                out = xp.amin(xp.abs(d), **kw)
+                out = xp.abs(d).min(**kw)
             elif p == 0:
-                out = xp.sum(d != 0, dtype=d.dtype, **kw)
+                out = (d != 0).sum(dtype=d.dtype, **kw)
             else:
-                out = xp.sum(xp.abs(d) ** p, **kw) ** (1.0 / p)
+                out = (xp.abs(d) ** p).sum(**kw) ** (1.0 / p)
         out = xp.asarray(out, dtype=d.dtype)
         if p != 0:
             ctx.save_for_backward(a, out)
@@ -590,7 +598,7 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None) -> Tenso
         p = 2
     if p is None:
         p = 2
-    return _vector_norm(input, p, dim, keepdim)
+    return _into(out, _vector_norm(input, p, dim, keepdim), "norm")
 
 
 # ---- logsumexp, softmax ------------------------------------------------------------------------
@@ -604,13 +612,13 @@ class Logsumexp(_Op):
         ctx.axes = axes
         ctx.keepdim = keepdim
         if _count(d.shape, axes) == 0:
-            out = xp.full(xp.sum(d, axis=axes, keepdims=keepdim).shape, -np.inf, d.dtype)
+            out = xp.full(d.sum(axis=axes, keepdims=keepdim).shape, -np.inf, d.dtype)
         else:
             with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-                m = xp.amax(d, axis=axes, keepdims=True)
+                m = d.max(axis=axes, keepdims=True)
                 m = xp.where(xp.isinf(m), 0, m)
-                out = xp.log(xp.sum(xp.exp(d - m), axis=axes, keepdims=True)) + m
-            out = xp.asarray(out if keepdim else out.reshape(xp.sum(m, axis=axes).shape))
+                out = xp.log(xp.exp(d - m).sum(axis=axes, keepdims=True)) + m
+            out = xp.asarray(out if keepdim else out.reshape(m.sum(axis=axes).shape))
         ctx.save_for_backward(a, out)
         return out
 
@@ -652,8 +660,8 @@ class Softmax(_Op):
             out = xp.ones_like(d)
         else:
             with np.errstate(invalid="ignore", over="ignore"):
-                out = xp.exp(d - xp.amax(d, axis=dim, keepdims=True))
-                out /= xp.sum(out, axis=dim, keepdims=True)
+                out = xp.exp(d - d.max(axis=dim, keepdims=True))
+                out /= out.sum(axis=dim, keepdims=True)
         ctx.save_for_backward(out)
         return out
 
@@ -676,8 +684,8 @@ class LogSoftmax(_Op):
             out = xp.zeros_like(d)
         else:
             with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-                out = d - xp.amax(d, axis=dim, keepdims=True)
-                out -= xp.log(xp.sum(xp.exp(out), axis=dim, keepdims=True))
+                out = d - d.max(axis=dim, keepdims=True)
+                out -= xp.log(xp.exp(out).sum(axis=dim, keepdims=True))
         ctx.save_for_backward(out)
         return out
 
@@ -713,8 +721,8 @@ class Cumsum(_Op):
         if d.ndim == 0:
             return d.astype(np_dtype or d.dtype, copy=True)
         if reverse:
-            return xp.flip(xp.cumsum(xp.flip(d, dim), axis=dim, dtype=np_dtype), dim)
-        return xp.cumsum(d, axis=dim, dtype=np_dtype)
+            return xp.flip(xp.flip(d, dim).cumsum(axis=dim, dtype=np_dtype), dim)
+        return d.cumsum(axis=dim, dtype=np_dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -736,7 +744,7 @@ class Cumprod(_Op):
         ctx.dim = dim
         if np_dtype is None and d.dtype.kind in _INT_KINDS:
             np_dtype = np.int64
-        out = d.astype(np_dtype or d.dtype, copy=True) if d.ndim == 0 else xp.cumprod(d, axis=dim, dtype=np_dtype)
+        out = d.astype(np_dtype or d.dtype, copy=True) if d.ndim == 0 else d.cumprod(axis=dim, dtype=np_dtype)
         if ctx.needs_input_grad[0]:
             ctx.save_for_backward(a, out)
         return out
@@ -752,7 +760,7 @@ class Cumprod(_Op):
         if not zero.any():
             return Cumsum.apply(g * out, dim, None, True) / a
         n = ad.shape[dim]
-        first = xp.where(zero.any(axis=dim, keepdims=True), xp.argmax(zero, axis=dim, keepdims=True), n)
+        first = xp.where(zero.any(axis=dim, keepdims=True), zero.argmax(axis=dim, keepdims=True), n)
         pos = xp.arange(n).reshape([-1 if i == dim else 1 for i in range(ad.ndim)])
         before = _const(pos < first)
         a_before = _where(before, a, 1.0)

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 import torch
 from helpers import assert_raises_like_torch, check_gradcheck, check_op
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import chainrule
 from chainrule.ops import linalg as _linalg
@@ -377,3 +379,40 @@ def test_out_argument():
         x,
         match="functions with out=... arguments don't support automatic differentiation",
     )
+
+
+@st.composite
+def _matmul_shapes(draw):
+    m, k, n = draw(st.integers(1, 4)), draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    batch = draw(st.lists(st.integers(1, 3), max_size=3))
+    ba = [b if draw(st.booleans()) else 1 for b in batch][draw(st.integers(0, len(batch))) :]
+    bb = [b if draw(st.booleans()) else 1 for b in batch][draw(st.integers(0, len(batch))) :]
+    sa = (k,) if draw(st.integers(0, 4)) == 0 else tuple(ba) + (m, k)
+    sb = (k,) if draw(st.integers(0, 4)) == 0 else tuple(bb) + (k, n)
+    return sa, sb, draw(st.integers(0, 2**31 - 1))
+
+
+@settings(max_examples=60, deadline=None)
+@given(_matmul_shapes())
+def test_property_matmul_broadcasting(case):
+    sa, sb, seed = case
+    check_op(lambda T, a, b: a @ b, [sa, sb], seed=seed)
+
+
+@pytest.mark.parametrize("ord", ["fro", 1, -1, np.inf, -np.inf])
+def test_linalg_norms(ord):
+    def fn(T, a):
+        lin = T.linalg if T is torch else _linalg
+        norm = T.linalg.norm if T is torch else _linalg.linalg_norm
+        return (
+            lin.matrix_norm(a, ord),
+            lin.matrix_norm(a, ord, dim=(0, 2), keepdim=True),
+            norm(a[0], ord),
+            lin.vector_norm(a, 3, dim=1),
+            norm(a),
+            norm(a, dim=-1),
+            lin.vector_norm(a, dtype=T.float64),
+        )
+
+    check_op(fn, [(3, 4, 5)])
+    assert_raises_like_torch(lambda T, a: (T.linalg if T is torch else _linalg).matrix_norm(a), np.ones(3, F32))

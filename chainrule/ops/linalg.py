@@ -451,6 +451,53 @@ def inner(input, other, *, out=None) -> Tensor:
     return _into(out, tensordot(input, other, ([-1], [-1])), "inner")
 
 
+# ---- torch.linalg norms (not bound at top level: torch has them under torch.linalg) ------------------
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None) -> Tensor:
+    """torch.linalg.vector_norm: the vector ord-norm over ``dim`` (all elements when None)"""
+    from .reduce import _vector_norm
+
+    if dtype is not None:
+        x = x.to(dtype)
+    return _into(out, _vector_norm(x, ord, dim, keepdim), "linalg_vector_norm")
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None) -> Tensor:
+    """torch.linalg.matrix_norm for ord in 'fro', 1, -1, inf, -inf (max/min absolute column/row sum)"""
+    if dtype is not None:
+        A = A.to(dtype)
+    nd = A._data.ndim
+    if nd < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+    d0, d1 = (wrap_dim(d, nd) for d in dim)
+    if ord == "fro":
+        return _into(out, vector_norm(A, 2, (d0, d1), keepdim), "linalg_matrix_norm")
+    if ord not in (1, -1, math.inf, -math.inf):
+        raise RuntimeError(f"linalg.matrix_norm: ord={ord!r} is not supported (use 'fro', 1, -1, inf or -inf)")
+    inner_dim, outer_dim = (d0, d1) if abs(ord) == 1 else (d1, d0)
+    sums = A.abs().sum(inner_dim, keepdim=True)
+    res = sums.amax(outer_dim, keepdim=True) if ord > 0 else sums.amin(outer_dim, keepdim=True)
+    if not keepdim:
+        res = res.reshape(tuple(s for i, s in enumerate(res.shape) if i not in (d0, d1)))
+    return _into(out, res, "linalg_matrix_norm")
+
+
+def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None) -> Tensor:
+    """torch.linalg.norm: a vector norm for 1-D inputs or one dim, a matrix norm for 2-D inputs or two dims"""
+    if isinstance(dim, int):
+        dim = (dim,)
+    if ord is None:
+        return vector_norm(A, 2, dim, keepdim, dtype=dtype, out=out)
+    if dim is None:
+        if A._data.ndim not in (1, 2):
+            raise RuntimeError(
+                f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got {A._data.ndim}D."
+            )
+        dim = tuple(range(A._data.ndim))
+    if len(dim) == 1:
+        return vector_norm(A, ord, dim, keepdim, dtype=dtype, out=out)
+    return matrix_norm(A, ord, dim, keepdim, dtype=dtype, out=out)
+
+
 # ---- einsum ---------------------------------------------------------------------------------------
 _LETTERS = string.ascii_letters
 

@@ -312,3 +312,27 @@ def test_scheduler_drives_training():
         o.step()
         s.step()
     assert math.isclose(-p.item(), total) and total == 1 + 1 + 0.5 + 0.5 + 0.25 + 0.25
+
+
+def test_step_order_warnings_match_torch():
+    """The same scheduler/optimizer call orders warn (or stay silent) in both libraries."""
+    orders = ["s", "os", "oss", "o|s", "o|os"]  # '|' marks where the scheduler is created
+    warned = set()
+    for order in orders:
+        seen = []
+        for T in (torch, chainrule):
+            o = _optimizer(T)
+            before, _, after = order.rpartition("|")
+            for _ in before:
+                o.step()
+            mod = torch.optim.lr_scheduler if T is torch else coptim.lr_scheduler
+            s = mod.StepLR(o, 2)
+            with warnings.catch_warnings(record=True) as w:
+                warnings.simplefilter("always")
+                for c in after:
+                    o.step() if c == "o" else s.step()
+            seen.append([str(x.message)[:40] for x in w])
+        assert seen[0] == seen[1], order
+        if seen[0]:
+            warned.add(order)
+    assert warned == {"s", "o|s"}

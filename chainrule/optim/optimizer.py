@@ -91,7 +91,6 @@ def _with_hooks(step):
                     )
                 args, kwargs = result
         out = step(self, *args, **kwargs)
-        self._opt_called = True
         for hook in itertools.chain(self._optimizer_step_post_hooks.values(), _global_post_hooks.values()):
             hook(self, args, kwargs)
         return out
@@ -257,7 +256,6 @@ class Optimizer:
         _state.enabled = False
         try:
             for group in self.param_groups:
-                self._prepare_group(group)
                 for p in group["params"]:
                     g = p._grad
                     if g is None:
@@ -269,9 +267,6 @@ class Optimizer:
         finally:
             _state.enabled = prev
         return loss
-
-    def _prepare_group(self, group: dict[str, Any]) -> None:
-        """Validate group options once per step before its parameters are updated."""
 
     def _update(self, p: Tensor, grad: np.ndarray, group: dict[str, Any]) -> None:
         raise NotImplementedError(f"{type(self).__name__} does not implement a parameter update")

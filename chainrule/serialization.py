@@ -15,7 +15,7 @@ import math
 import os
 import secrets
 import struct
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from typing import Any
 
 import numpy as np
@@ -102,11 +102,12 @@ class _Encoder:
             return {"__tuple__": [self.encode(v, path + [str(i)]) for i, v in enumerate(obj)]}
         if isinstance(obj, dict):
             items = [(k, self.encode(v, path + [str(k)])) for k, v in obj.items()]
-            if isinstance(obj, OrderedDict):
-                return {"__odict__": [[self.encode(k, path), v] for k, v in items]}
-            if all(isinstance(k, str) and not k.startswith("__") for k, _ in items):
-                return dict(items)
-            return {"__dict__": [[self.encode(k, path), v] for k, v in items]}
+            kind = "__odict__" if isinstance(obj, OrderedDict) else "__counter__" if isinstance(obj, Counter) else None
+            if kind is None:
+                if all(isinstance(k, str) and not k.startswith("__") for k, _ in items):
+                    return dict(items)
+                kind = "__dict__"
+            return {kind: [[self.encode(k, path), v] for k, v in items]}
         raise TypeError(
             f"chainrule.save cannot store an object of type {type(obj).__module__}.{type(obj).__qualname__} "
             f"(at '{'.'.join(path) or '<root>'}'): checkpoints hold tensors, numbers, strings, None and "
@@ -140,13 +141,14 @@ def _decode(obj, tensors: dict[str, Tensor], where: str):
         return float(obj["__float__"])
     if "__dtype__" in obj:
         return getattr(D, obj["__dtype__"]) if obj["__dtype__"] != "bool" else D.bool_
-    if "__dict__" in obj or "__odict__" in obj:
-        pairs = [
-            (_hashable(_decode(k, tensors, where)), _decode(v, tensors, where))
-            for k, v in obj.get("__dict__", obj.get("__odict__"))
-        ]
-        return OrderedDict(pairs) if "__odict__" in obj else dict(pairs)
+    for kind, cls in _MAPPINGS.items():
+        if kind in obj:
+            pairs = {_hashable(_decode(k, tensors, where)): _decode(v, tensors, where) for k, v in obj[kind]}
+            return pairs if cls is dict else cls(pairs)
     return {k: _decode(v, tensors, where) for k, v in obj.items()}
+
+
+_MAPPINGS = {"__dict__": dict, "__odict__": OrderedDict, "__counter__": Counter}
 
 
 def _hashable(k):
@@ -365,7 +367,10 @@ def load(
         structure = json.loads(meta[_STRUCT_KEY])
     except ValueError as e:
         raise _bad(where, f"its structure metadata is not valid JSON ({e})") from None
-    return _decode(structure, tensors, where)
+    try:
+        return _decode(structure, tensors, where)
+    except (TypeError, ValueError, KeyError, AttributeError) as e:
+        raise _bad(where, f"its structure metadata is malformed ({e})") from None
 
 
 class _Offset:

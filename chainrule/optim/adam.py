@@ -86,10 +86,6 @@ class Adam(Optimizer):
     def _update(self, p: Tensor, grad: np.ndarray, group: dict[str, Any]) -> None:
         data = p._data
         state = self.state[p]
-        if grad.dtype != data.dtype:
-            raise RuntimeError(
-                f"{type(self).__name__}: gradient dtype {grad.dtype} does not match the parameter dtype {data.dtype}"
-            )
         if len(state) == 0:
             state["step"] = _new_step()
             state["exp_avg"] = _zeros_state(p)

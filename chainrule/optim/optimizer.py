@@ -262,6 +262,11 @@ class Optimizer:
                         continue
                     if not p._data.flags.writeable:
                         p._data = p._data.copy()
+                    if g._data.dtype != p._data.dtype:
+                        raise RuntimeError(
+                            f"{type(self).__name__}.step: gradient dtype {g.dtype} does not match the parameter "
+                            f"dtype {p.dtype}"
+                        )
                     self._update(p, g._data, group)
                     p._vc_get().v += 1
         finally:

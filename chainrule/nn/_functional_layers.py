@@ -1,5 +1,7 @@
 """Convolution, pooling, normalization, embedding and attention in functional form."""
 
+from ._layers_attention import *  # noqa: F401,F403
+from ._layers_attention import __all__ as _attention_all
 from ._layers_conv import *  # noqa: F401,F403
 from ._layers_conv import __all__ as _conv_all
 from ._layers_norm import *  # noqa: F401,F403
@@ -7,4 +9,4 @@ from ._layers_norm import __all__ as _norm_all
 from ._layers_pool import *  # noqa: F401,F403
 from ._layers_pool import __all__ as _pool_all
 
-__all__ = [*_conv_all, *_pool_all, *_norm_all]
+__all__ = [*_conv_all, *_pool_all, *_norm_all, *_attention_all]

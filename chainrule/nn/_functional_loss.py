@@ -383,7 +383,12 @@ class KLDiv(_Op):
         if ctx.needs_input_grad[0]:
             gx = gs * -(M.exp(t) if ctx.log_target else t)
         if ctx.needs_input_grad[1]:
-            gt = gs * (M.exp(t) * (t - x + 1.0) if ctx.log_target else M.log(t) + 1.0 - x)
+            if ctx.log_target:
+                gt = gs * (M.exp(t) * (t - x + 1.0))
+            else:
+                # d xlogy(t, t) / dt as torch composes it: xlogy(t != 0, t) + t / t (nan at t == 0)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    gt = gs * (M.where(t != 0, M.log(t), 0.0) + t / t - x)
         return gx, gt
 
 
@@ -548,7 +553,8 @@ class _ClassIndexLoss(_Op):
         elif ctx.reduction == "sum":
             gs = g if _state.enabled else g._data
         else:
-            gs = g / ctx.denom if _state.enabled else g._data / ctx.denom
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gs = g / ctx.denom if _state.enabled else g._data / ctx.denom
         if _state.enabled:
             return cls._backward_graph(ctx, g, gs), None, None
         gsv = np.broadcast_to(np.asarray(gs, dt), (m,))

@@ -303,9 +303,9 @@ def test_kl_div(red, log_target):
     x = np.log(rng.uniform(0.05, 1, (3, 4)))
     t = rng.uniform(0.0, 1, (3, 4))
     t[0, 0] = 0.0
+    rg = [True, True]
     if log_target:
         t = np.log(t + 0.1)
-    rg = [True, log_target]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _check(lambda T, a, b: F_(T).kl_div(a, b, reduction=red, log_target=log_target), [x, t], rg)

@@ -429,3 +429,14 @@ def test_seed_tutorial_training_matches_torch():
         losses[T.__name__] = out
     np.testing.assert_allclose(losses["chainrule"], losses["torch"], rtol=1e-5)
     assert losses["chainrule"][-1] < losses["chainrule"][0]
+
+
+def test_full_backward_hook_two_inputs():
+    for T in (torch, chainrule):
+        bil = T.nn.Bilinear(2, 3, 1)
+        seen = []
+        bil.register_full_backward_hook(lambda m, gi, go, seen=seen: seen.append([g is None for g in gi]))
+        a = T.ones(4, 2, requires_grad=True)
+        b = T.ones(4, 3)
+        bil(a, b).sum().backward()
+        assert seen == [[False, False]], T.__name__  # torch reports a gradient for every tensor input

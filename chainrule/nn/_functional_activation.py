@@ -602,6 +602,11 @@ class Glu(_Op):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
+        if _state.enabled:
+            n = x.shape[ctx.axis] // 2
+            a, b = x.narrow(ctx.axis, 0, n), x.narrow(ctx.axis, n, n)
+            s = _T.sigmoid(b)
+            return _T.cat([g * s, g * a * s * (1.0 - s)], ctx.axis)
         a, b = np.split(x._data, 2, axis=ctx.axis)
         s = _np_sigmoid(b)
         gd = g._data

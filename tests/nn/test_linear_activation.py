@@ -184,6 +184,7 @@ def test_prelu_and_glu():
     check_op(lambda T, x, w: F_(T).prelu(x, w), [(2, 3), (1,)])
     check_op(lambda T, x: F_(T).glu(x), [(3, 4)])
     check_op(lambda T, x: F_(T).glu(x, 0), [(4, 3)])
+    check_gradcheck(lambda T, x: F_(T).glu(x, 1), [(2, 4)], gradgrad=True)
     tm, cm = torch.nn.PReLU(3), chainrule.nn.PReLU(3)
     assert repr(tm) == repr(cm) and cm.weight.shape == (3,) and np.all(cm.weight.detach().numpy() == 0.25)
 

@@ -19,7 +19,7 @@ from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import _state
 from ..ops._util import prep2, shape_str
-from ._functional_activation import _N, _TN, LogSoftmax, Softmax, _np_softplus
+from ._functional_activation import _N, _TN, LogSoftmax, Softmax, _np_softplus, logsigmoid
 
 _make = Tensor._make
 _NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
@@ -801,6 +801,37 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: 
     return _reduce_t(loss, reduction)
 
 
+def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
+                                reduce=None, reduction: str = "mean") -> Tensor:  # fmt: skip
+    """-mean over classes of t logsigmoid(x) + (1 - t) logsigmoid(-x)"""
+    reduction = _reduction_string(size_average, reduce, reduction)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    class_dim = input.dim() - 1
+    loss = loss.sum(class_dim) / input.shape[class_dim]
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not valid")
+    return _reduce_t(loss, reduction)
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2,
+                        eps: float = 1e-6, swap: bool = False, size_average=None, reduce=None,
+                        reduction: str = "mean") -> Tensor:  # fmt: skip
+    """max(d(a, p) - d(a, n) + margin, 0) with d the pairwise p-distance"""
+    from ._functional_basic import pairwise_distance
+
+    reduction = _reduction_string(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = _T.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
+    return _reduce_t(_T.clamp_min(margin + d_pos - d_neg, 0), reduction)
+
+
 def _no_grad():
     from ..autograd.grad_mode import no_grad
 
@@ -811,4 +842,5 @@ __all__ = [
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "kl_div", "nll_loss", "cross_entropy", "poisson_nll_loss",
     "margin_ranking_loss", "soft_margin_loss", "hinge_embedding_loss", "cosine_embedding_loss", "gaussian_nll_loss",
+    "multilabel_soft_margin_loss", "triplet_margin_loss",
 ]  # fmt: skip

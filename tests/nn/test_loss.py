@@ -342,6 +342,16 @@ def test_other_losses(red):
         [True, True, False],
     )
     _check(lambda T, a, b, v: f(T).gaussian_nll_loss(a, b, v, reduction=red), [x, y, np.abs(y) + 0.1])
+    t01 = (rng.uniform(size=(4, 3)) > 0.5).astype("f8")
+    _check(lambda T, a, b: f(T).multilabel_soft_margin_loss(a, b, reduction=red), [x, t01], [True, False])
+    _check(
+        lambda T, a, b, w: f(T).multilabel_soft_margin_loss(a, b, w, reduction=red),
+        [x, t01, np.abs(y[0])],
+        [True, False, False],
+    )
+    z = _arr((4, 3))
+    _check(lambda T, a, b, n: f(T).triplet_margin_loss(a, b, n, margin=2.0, reduction=red), [x, y, z])
+    _check(lambda T, a, b, n: f(T).triplet_margin_loss(a, b, n, p=1, swap=True, reduction=red), [x, y, z])
     _check(lambda T, a, b, v: f(T).gaussian_nll_loss(a, b, v, full=True, reduction=red), [x, y, np.abs(y[:, :1])])
 
 

@@ -663,12 +663,11 @@ class Module:
         return handle
 
     def _call_impl(self, *args, **kwargs):
-        d = self.__dict__
         if not (
-            d["_forward_hooks"]
-            or d["_forward_pre_hooks"]
-            or d["_backward_hooks"]
-            or d["_backward_pre_hooks"]
+            self._forward_hooks
+            or self._forward_pre_hooks
+            or self._backward_hooks
+            or self._backward_pre_hooks
             or _global_forward_hooks
             or _global_forward_pre_hooks
         ):

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 import torch
 from helpers import assert_raises_like_torch, check_gradcheck, check_op
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import chainrule
 
@@ -652,3 +654,66 @@ def test_embedding_style_gradient_vs_torch():
     tw[torch.tensor(idx)].backward(torch.tensor(g))
     cw[chainrule.tensor(idx)].backward(chainrule.tensor(g))
     np.testing.assert_allclose(cw.grad.numpy(), tw.grad.numpy(), rtol=1e-5, atol=1e-5)
+
+
+SCATTER_INTO = [
+    (lambda T, a, s: T.slice_scatter(a, s, 1, 1, 4, 2), [(3, 4), (3, 2)]),
+    (lambda T, a, s: a.slice_scatter(s, start=2), [(3, 4), (1, 4)]),
+    (lambda T, a, s: T.select_scatter(a, s, 0, -1), [(3, 4), (4,)]),
+    (lambda T, a, s: a.select_scatter(s, 1, 2), [(3, 4), (3,)]),
+    (lambda T, a, s: T.diagonal_scatter(a, s, 1), [(3, 4), (3,)]),
+    (lambda T, a, s: a.diagonal_scatter(s, -1, 1, 2), [(2, 3, 4), (2, 2)]),
+]
+
+
+@pytest.mark.parametrize("i", range(len(SCATTER_INTO)))
+def test_scatter_into_views(i):
+    fn, shapes = SCATTER_INTO[i]
+    check_op(fn, shapes)
+    check_gradcheck(lambda T, a, s: fn(T, a * a, s * s), shapes, gradgrad=True)
+
+
+def _keys(shape):
+    """Strategy for torch-style index keys into ``shape``."""
+    parts = []
+    for s in shape:
+        opts = [
+            st.just(slice(None)),
+            st.builds(
+                slice, st.integers(-3, 3) | st.none(), st.integers(-3, 3) | st.none(), st.integers(1, 3) | st.none()
+            ),
+        ]
+        if s:
+            opts += [st.integers(-s, s - 1), st.lists(st.integers(-s, s - 1), max_size=3)]
+        opts.append(st.lists(st.booleans(), min_size=s, max_size=s).map(np.array))
+        parts.append(st.one_of(*opts))
+    return st.tuples(*parts).flatmap(
+        lambda t: st.lists(st.sampled_from([None, Ellipsis]), max_size=1).map(lambda extra: t + tuple(extra))
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(0, 3), max_size=3).map(tuple).flatmap(lambda s: st.tuples(st.just(s), _keys(s))))
+def test_prop_getitem_setitem_vs_torch(case):
+    shape, key = case
+    a = np.random.default_rng(0).standard_normal(shape)
+    tkey = tuple(torch.tensor(k) if isinstance(k, np.ndarray) else k for k in key)
+    ckey = tuple(chainrule.tensor(k) if isinstance(k, np.ndarray) else k for k in key)
+    ta, ca = torch.tensor(a, requires_grad=True), chainrule.tensor(a, requires_grad=True)
+    try:
+        tr = ta[tkey]
+    except Exception as e:  # noqa: BLE001
+        with pytest.raises(type(e)):
+            ca[ckey]
+        return
+    cr = ca[ckey]
+    np.testing.assert_array_equal(cr.detach().numpy(), tr.detach().numpy())
+    g = np.random.default_rng(1).standard_normal(tuple(tr.shape))
+    tr.backward(torch.tensor(g))
+    cr.backward(chainrule.tensor(g))
+    np.testing.assert_allclose(ca.grad.numpy(), ta.grad.numpy(), atol=1e-12)
+    tb, cb = torch.tensor(a), chainrule.tensor(a)
+    tb[tkey] = torch.tensor(g)
+    cb[ckey] = chainrule.tensor(g)
+    if not any(isinstance(k, list) and len(set(k)) != len(k) for k in key):
+        np.testing.assert_array_equal(cb.numpy(), tb.numpy())

@@ -12,7 +12,7 @@ from .._tensor import Tensor
 from ..backend import xp
 from . import _index_core as _core
 from ._util import shape_str, wrap_dim
-from .shape import _make, _Op, _reshape, _run, _sizes, _view_of
+from .shape import _kw, _make, _Op, _reshape, _run, _sizes, _view_of
 
 _as_strided = np.lib.stride_tricks.as_strided
 
@@ -39,9 +39,9 @@ class Repeat(_Op):
         return summed.reshape(ctx.in_shape)
 
 
-def repeat(input: Tensor, *sizes) -> Tensor:
+def repeat(input: Tensor, *sizes, **kw) -> Tensor:
     """Repeat along each dim (``len(sizes) >= input.dim()``)."""
-    reps = _sizes(sizes)
+    reps = _sizes(sizes or _kw(kw, "repeats"))
     if len(reps) < input._data.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
     for r in reps:
@@ -81,10 +81,31 @@ def _dim_list(dims, nd):
     return tuple(dims)
 
 
-def flip(input: Tensor, *dims) -> Tensor:
+def flip(input: Tensor, *dims, **kw) -> Tensor:
+    dims = dims or _kw(kw, "dims")
     if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
         dims = dims[0]
     return Flip.apply(input, _dim_list(dims, input._data.ndim))
+
+
+def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
+    """Rotate by 90 degrees k times in the plane of ``dims`` (from the first towards the second)."""
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    nd = input._data.ndim
+    if nd < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {nd}")
+    d0, d1 = wrap_dim(dims[0], nd), wrap_dim(dims[1], nd)
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}")
+    k %= 4
+    if k == 1:
+        return flip(input, d1).transpose(d0, d1)
+    if k == 2:
+        return flip(input, d0, d1)
+    if k == 3:
+        return flip(input, d0).transpose(d0, d1)
+    return input.clone()
 
 
 def fliplr(input: Tensor) -> Tensor:
@@ -172,6 +193,36 @@ class DiagEmbed(_Op):
     @staticmethod
     def backward(ctx, g):
         return Diagonal.apply(g, *ctx.args)
+
+
+class DiagonalScatter(_Op):
+    """input with src on a diagonal: input's gradient has that diagonal zeroed, src's is the diagonal"""
+
+    @staticmethod
+    def forward(ctx, a, src, offset, d1, d2):
+        ctx.args = (a._data.shape, offset, d1, d2)
+        out = a._data.copy()
+        _diag_view(out, offset, d1, d2)[...] = src._data
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, offset, d1, d2 = ctx.args
+        na, ns = ctx.needs_input_grad[:2]
+        diag = Diagonal.apply(g, offset, d1, d2)
+        return (g - DiagEmbed.apply(diag, shape, offset, d1, d2) if na else None), (diag if ns else None)
+
+
+def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """Copy of input with ``src`` embedded on the ``offset`` diagonal of (dim1, dim2)."""
+    d1, d2 = _diag_dims(input._data.ndim, dim1, dim2)
+    target = _diag_view(input._data, int(offset), d1, d2).shape
+    if src._data.shape != target:
+        raise RuntimeError(
+            "expected src to have a size equal to the slice of self. src size = "
+            f"{shape_str(src._data.shape)}, slice size = {shape_str(target)}"
+        )
+    return DiagonalScatter.apply(input, src, int(offset), d1, d2)
 
 
 def _diag_dims(nd, dim1, dim2):

@@ -25,7 +25,7 @@ from ._index_core import (
     _Slice,
     _tname,
 )
-from ._util import scalar_value, shape_str
+from ._util import scalar_value, shape_str, wrap_dim
 
 
 def getitem(input: Tensor, key) -> Tensor:
@@ -274,6 +274,42 @@ def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tenso
     return (IndexPut if adv is not None else _CopySlices).apply(input, v, basic, adv, unique, False)
 
 
+class _SliceScatter(IndexPut):
+    _node_name = "SliceScatterBackward0"
+
+
+class _SelectScatter(IndexPut):
+    _node_name = "SelectScatterBackward0"
+
+
+def _scatter_into(input, src, key, cls):
+    target = input._data[key].shape
+    if src._data.shape != target:
+        raise RuntimeError(
+            "expected src to have a size equal to the slice of self. src size = "
+            f"{shape_str(src._data.shape)}, slice size = {shape_str(target)}"
+        )
+    return cls.apply(input, src, key, None, True, False)
+
+
+def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start=None, end=None, step: int = 1) -> Tensor:
+    """Copy of input with ``src`` embedded at the slice start:end:step of dim."""
+    dim = wrap_dim(dim, input._data.ndim)
+    if step <= 0:
+        raise RuntimeError("slice step must be positive")
+    key = (slice(None),) * dim + (slice(start, end, step), Ellipsis)
+    return _scatter_into(input, src, key, _SliceScatter)
+
+
+def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:
+    """Copy of input with ``src`` embedded at ``index`` of dim."""
+    s = input._data.shape
+    dim = wrap_dim(dim, len(s))
+    if not -s[dim] <= index < s[dim]:
+        raise IndexError(f"select(): index {index} out of range for tensor of size {shape_str(s)} at dimension {dim}")
+    return _scatter_into(input, src, (slice(None),) * dim + (int(index), Ellipsis), _SelectScatter)
+
+
 def _index_put_acc(input, basic, adv, unique, values):
     v = _value_for(input, basic, adv, values)
     return IndexPutAcc.apply(input, v, basic, adv, unique)
@@ -292,6 +328,7 @@ from ._index_dim import (  # noqa: E402
     take,
     take_along_dim,
 )
+from ._rearrange import diagonal_scatter  # noqa: E402
 from ._scatter import gather, scatter, scatter_add, scatter_reduce  # noqa: E402
 
 
@@ -352,6 +389,9 @@ __all__ = [
     "take_along_dim",
     "nonzero",
     "argwhere",
+    "slice_scatter",
+    "select_scatter",
+    "diagonal_scatter",
 ]
 TENSOR_METHODS = __all__[2:] + [
     "scatter_",

@@ -47,6 +47,15 @@ def _sizes(args) -> tuple:
     return tuple(int(a) for a in args)
 
 
+def _kw(kw, name):
+    """A size/dims argument passed by keyword, as a 1-tuple (empty when absent)."""
+    if name in kw:
+        return (kw.pop(name),)
+    if kw:
+        raise TypeError(f"got an unexpected keyword argument '{next(iter(kw))}'")
+    return ()
+
+
 def _view_of(out: Tensor, a: Tensor, fn=None, args=()) -> Tensor:
     """Mark ``out`` as a view of ``a`` when it aliases a's memory: the version counter is shared, and with
     ``fn(base, *args)`` replaying the view, an in-place change of ``out`` also rebases its root's history."""
@@ -141,13 +150,14 @@ def _reshape(input, shape, cls=Reshape):
     return _view_of(out, input, Reshape.apply, (shape,))
 
 
-def reshape(input: Tensor, *shape) -> Tensor:
+def reshape(input: Tensor, *shape, **kw) -> Tensor:
     """Same elements in a new shape (one size may be -1); a view when the layout allows."""
-    return _reshape(input, _sizes(shape))
+    return _reshape(input, _sizes(shape or _kw(kw, "shape")))
 
 
-def view(input: Tensor, *shape) -> Tensor:
+def view(input: Tensor, *shape, **kw) -> Tensor:
     """Reshape (or reinterpret as another dtype of the same element size ratio)."""
+    shape = shape or _kw(kw, "dtype" if "dtype" in kw else "size")
     if len(shape) == 1 and isinstance(shape[0], D.dtype):
         return _view_dtype(input, shape[0])
     return _reshape(input, _sizes(shape))
@@ -262,9 +272,9 @@ class _T(Permute):
     _node_name = "TBackward0"
 
 
-def permute(input: Tensor, *dims) -> Tensor:
+def permute(input: Tensor, *dims, **kw) -> Tensor:
     nd = input._data.ndim
-    dims = _sizes(dims)
+    dims = _sizes(dims or _kw(kw, "dims"))
     if len(dims) != nd:
         raise RuntimeError(
             f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
@@ -370,9 +380,9 @@ def _expand_shape(input, sizes):
     return tuple(out)
 
 
-def expand(input: Tensor, *sizes) -> Tensor:
+def expand(input: Tensor, *sizes, **kw) -> Tensor:
     """Broadcast to ``sizes`` without copying (-1 keeps a size)."""
-    shape = _expand_shape(input, _sizes(sizes))
+    shape = _expand_shape(input, _sizes(sizes or _kw(kw, "size")))
     return _view_of(_run(Expand, input, shape), input)
 
 
@@ -489,6 +499,7 @@ from ._rearrange import (  # noqa: E402, F401
     repeat,
     repeat_interleave,
     roll,
+    rot90,
     tile,
     tril,
     tril_,
@@ -523,6 +534,7 @@ _FUNCS = [
     "fliplr",
     "flipud",
     "roll",
+    "rot90",
     "split",
     "split_with_sizes",
     "chunk",

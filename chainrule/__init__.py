@@ -146,4 +146,5 @@ strided = "torch.strided"
 
 from . import nn  # noqa: E402  (torch.nn is reachable as an attribute after ``import torch``)
 from . import optim, utils  # noqa: E402  (torch.optim / torch.utils.data likewise)
+from . import distributed  # noqa: E402  (torch.distributed likewise; mpi4py loads at init_process_group)
 from . import explain, viz  # noqa: E402  (chainrule.explain(loss) shows backprop step by step)

@@ -306,9 +306,9 @@ def _check_uniform(np_dtype, a, b):
     _need_float(np_dtype, "check_uniform_bounds")
     lim = float(np.finfo(np_dtype).max)
     if not -lim <= a <= lim:
-        raise RuntimeError(f"from is out of bounds for {_tname(np_dtype).lower()}")
+        raise RuntimeError(f"from is out of bounds for {_CTYPE[str(np.dtype(np_dtype))]}")
     if not -lim <= b <= lim:
-        raise RuntimeError(f"to is out of bounds for {_tname(np_dtype).lower()}")
+        raise RuntimeError(f"to is out of bounds for {_CTYPE[str(np.dtype(np_dtype))]}")
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={_fmt(a)} > to={_fmt(b)}")
     if b - a > lim:
@@ -378,11 +378,37 @@ def _check_from_to(np_dtype, frm, to_inc):
                 )
 
 
+def _update_from(np_dtype, frm):
+    """torch moves a ``from`` that the float type cannot hold up to the next value it can."""
+    plus1 = int(np.dtype(np_dtype).type(frm + 1))
+    if plus1 < frm:
+        n = abs(frm + 1).bit_length() - 1
+        frm = plus1 + (1 << (n - (np.finfo(np_dtype).nmant + 1) + 1))
+    return frm
+
+
+def _update_to(np_dtype, to):
+    """... and a ``to`` whose ``to - 1`` rounds up to ``to``, down by one float spacing."""
+    m1 = int(np.dtype(np_dtype).type(to - 1))
+    if m1 >= to:
+        n = abs(to - 1).bit_length() - 1
+        to = m1 - (1 << (n - (np.finfo(np_dtype).nmant + 1) + 1))
+    return to
+
+
 def _random_draw(g, np_dtype, frm, to):
     """The drawing function for ``random_(from, to)`` (``to`` None: up to the dtype's largest value)."""
+    is_float = np.dtype(np_dtype).kind == "f"
     if to is not None:
         if frm >= to:
             raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={frm} >= to={to}")
+        if is_float:
+            frm, to = _update_from(np_dtype, frm), _update_to(np_dtype, to)
+            if frm >= to:
+                raise RuntimeError(
+                    "random_ expects 'from' casted to dtype to be less than 'to' casted to dtype, but got "
+                    f"from={frm} >= to={to}"
+                )
         _check_from_to(np_dtype, frm, to - 1)
         return lambda shape, _c: g._random_range(to - frm, frm, shape, np_dtype)
     if frm == _INT64_MIN:
@@ -390,11 +416,13 @@ def _random_draw(g, np_dtype, frm, to):
             raise RuntimeError("random_full_64_bits_range_kernel_cpu handles only int64, double, float and bfloat16")
         return lambda shape, _c: g._random_range(0, frm, shape, np_dtype)
     to_inc = _int_bounds(np_dtype)[1]
-    if frm > to_inc:
-        raise RuntimeError(
-            f"random_ expects 'from' casted to dtype to be less than or equal to 'to_inc' casted to "
-            f"dtype, but got from={frm} > to_inc={to_inc}"
-        )
+    if is_float:
+        frm = _update_from(np_dtype, frm)
+        if frm >= to_inc:
+            raise RuntimeError(
+                "random_ expects 'from' casted to dtype to be less than or equal to 'to_inc' casted to dtype, but "
+                f"got from={frm} > to_inc={to_inc}"
+            )
     _check_from_to(np_dtype, frm, to_inc)
     return lambda shape, _c: g._random_range(to_inc - frm + 1, frm, shape, np_dtype)
 
@@ -539,9 +567,7 @@ def normal(
     if mt:
         m = mean._data
         dt = m.dtype
-        from .ops._util import broadcast_shapes
-
-        shape = broadcast_shapes(m.shape, s.shape)
+        shape = _broadcast(m.shape, s.shape)
     else:
         dt = s.dtype
         m = np.asarray(mean, dtype=dt)
@@ -550,6 +576,18 @@ def normal(
     vals = (vals * s).astype(dt, copy=False)
     vals = (vals + m).astype(dt, copy=False)
     return _make(vals, False, None, 0)
+
+
+def _broadcast(a, b):
+    try:
+        return np.broadcast_shapes(a, b)
+    except ValueError:
+        n = max(len(a), len(b))
+        pa, pb = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+        d = next(i for i in range(n - 1, -1, -1) if pa[i] != pb[i] and 1 not in (pa[i], pb[i]))
+        raise RuntimeError(
+            f"The size of tensor a ({pa[d]}) must match the size of tensor b ({pb[d]}) at non-singleton dimension {d}"
+        ) from None
 
 
 def poisson(input, generator=None) -> Tensor:
@@ -618,7 +656,10 @@ def bernoulli_(self, p=0.5, *, generator=None):
         if pd.dtype.kind != "f":
             raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for '{_tname(pd.dtype)}'")
         if pd.size and not np.all((pd >= 0) & (pd <= 1)):
-            raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+            raise RuntimeError(
+                "Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message be "
+                "improved?  If so, please report an enhancement request to PyTorch.)"
+            )
         pb = np.broadcast_to(pd, self._data.shape)
         perm = _mem_perm(self._data)
         if perm is not None:
@@ -632,6 +673,8 @@ def bernoulli_(self, p=0.5, *, generator=None):
 
 def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
     """Fill with samples from Cauchy(median, sigma)."""
+    if not sigma > 0.0:
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={_fmt(float(sigma))}")
     if self._data.dtype.kind != "f":
         raise RuntimeError(
             "Cauchy distribution is a continuous probability distribution. dtype must be a floating "

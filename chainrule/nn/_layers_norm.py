@@ -31,28 +31,30 @@ def _t(a):
 
 class _Norm(_Op):
     """y = (x - mean) / sqrt(var + eps) * w + b;
-    dx = invstd * (gh - mean(gh) - xhat * mean(gh * xhat)) with gh = g * w, dw = g * xhat, db = g"""
+    dx = invstd * (gh - mean(gh) - xhat * mean(gh * xhat)) with gh = g * w, dw = sum g * xhat, db = sum g"""
 
     @staticmethod
     def forward(ctx, x, w, b, vshape, axes, eps, stats, rms):
         xd = x._data
         xv = xd.reshape(vshape)
         if rms:
-            xc = xv
-            var = xp.mean(xv * xv, axis=axes, keepdims=True)
+            xc = xv.copy()
+            var = _mean_prod(xv, xv, axes)
         else:
-            mean = xp.mean(xv, axis=axes, keepdims=True)
+            mean = _mean(xv, axes)
             xc = xv - mean
-            var = xp.mean(xc * xc, axis=axes, keepdims=True)
+            var = _mean_prod(xc, xc, axes)
             if stats is not None:
                 stats.append((mean, var))
         invstd = 1.0 / xp.sqrt(var + eps)
-        xhat = (xc * invstd).reshape(xd.shape)
-        y = xhat
+        xc *= invstd
+        xhat = xc.reshape(xd.shape)
         if w is not None:
-            y = y * w._data
-        if b is not None:
-            y = y + b._data
+            y = xhat * w._data
+            if b is not None:
+                y += b._data
+        else:
+            y = xhat + b._data if b is not None else xhat.copy()
         ctx.xhat, ctx.invstd = xhat, invstd
         ctx.spec = (vshape, axes, eps, rms)
         ctx.save_for_backward(x, w)
@@ -67,19 +69,44 @@ class _Norm(_Op):
             return _norm_backward_graph(x, w, g, vshape, axes, eps, rms, need)
         gd = g._data
         xhat = ctx.xhat
-        gw = _t(gd * xhat) if need[1] else None
+        gw = _t(_reduce_to(gd, xhat, w._data.shape)) if need[1] else None
         gb = g if need[2] else None
         gx = None
         if need[0]:
             gh = (gd * w._data if w is not None else gd).reshape(vshape)
             xh = xhat.reshape(vshape)
-            proj = xp.mean(gh * xh, axis=axes, keepdims=True)
-            if rms:
-                gxv = ctx.invstd * (gh - xh * proj)
-            else:
-                gxv = ctx.invstd * (gh - xp.mean(gh, axis=axes, keepdims=True) - xh * proj)
+            proj = _mean_prod(gh, xh, axes)
+            gxv = gh - _mean(gh, axes) if not rms else gh.copy()
+            gxv -= xh * proj
+            gxv *= ctx.invstd
             gx = _t(gxv.reshape(x._data.shape))
         return gx, gw, gb, None, None, None, None, None
+
+
+def _mean(a, axes):
+    """mean over ``axes`` (kept); a row reduction runs as a matrix-vector product, far faster for short rows."""
+    if axes == (a.ndim - 1,) and a.shape[-1]:
+        k = a.shape[-1]
+        return (a.reshape(-1, k) @ xp.ones(k, dtype=a.dtype)).reshape(a.shape[:-1] + (1,)) / k
+    return xp.mean(a, axis=axes, keepdims=True)
+
+
+def _mean_prod(a, b, axes):
+    """mean of a * b over ``axes`` (kept)."""
+    return _mean(a * b, axes)
+
+
+def _reduce_to(a, b, shape):
+    """sum of a * b over the dims that ``shape`` broadcasts."""
+    prod = a * b
+    lead = prod.ndim - len(shape)
+    full = (1,) * lead + tuple(shape)
+    axes = tuple(i for i, (s, n) in enumerate(zip(full, prod.shape)) if s == 1 and n != 1)
+    if axes == tuple(range(len(axes))) and axes:
+        # leading dims only: a vector-matrix product (fast and accurately blocked)
+        m = math.prod(prod.shape[: len(axes)])
+        return (xp.ones(m, dtype=prod.dtype) @ prod.reshape(m, -1)).reshape(shape)
+    return xp.sum(prod, axis=axes).reshape(shape)
 
 
 def _norm_backward_graph(x, w, g, vshape, axes, eps, rms, need):

@@ -152,37 +152,45 @@ class _MaxPool(_Op):
     def forward(ctx, x, G, nd, out_shape, want_idx):
         xd = x._data
         planes = _planes(xd, nd)
-        B = planes.shape[0]
         xpd = _padded(planes, G.H, G.W, G.p[0], G.p[1], G.Hp, G.Wp, -xp.inf)
         track = want_idx or ctx.needs_input_grad[0]
+        # torch takes a later NaN over the running max; without NaNs np.maximum gives the same values
+        nan = track and xd.dtype.kind == "f" and bool(xp.isnan(xd).any())
+        K = G.k[0] * G.k[1]
         best = arg = None
         for k, sl in G.slices():
             v = xpd[sl]
             if best is None:
                 best = v.copy()
                 if track:
-                    arg = xp.zeros(best.shape, dtype=xp.int64)
+                    arg = xp.zeros(best.shape, dtype=xp.int16 if K < 32768 else xp.int64)
             elif track:
-                upd = (v > best) | xp.isnan(v)
-                xp.copyto(best, v, where=upd)
+                upd = v > best
+                if nan:
+                    upd |= xp.isnan(v)
+                    xp.copyto(best, v, where=upd)
+                else:
+                    xp.maximum(best, v, out=best)
                 xp.copyto(arg, k, where=upd)
             else:
                 xp.maximum(best, v, out=best)
         out = best.reshape(out_shape)
         if not track:
             return out, xp.zeros(0, dtype=xp.int64)
-        kw = G.k[1]
-        rows = (xp.arange(G.Ho) * G.s[0] - G.p[0])[:, None] + (arg // kw) * G.d[0]
-        cols = (xp.arange(G.Wo) * G.s[1] - G.p[1]) + (arg % kw) * G.d[1]
-        flat = rows * G.W + cols
-        ctx.gidx = (flat + (xp.arange(B) * (G.H * G.W))[:, None, None]).reshape(out_shape)
-        ctx.disjoint = G.disjoint()
-        ctx.in_shape = xd.shape
+        # flat input index = window origin + offset of the winning kernel position
+        ki, kj = xp.divmod(xp.arange(K), G.k[1])
+        offs = ki * (G.d[0] * G.W) + kj * G.d[1]
+        origin = (xp.arange(G.Ho) * G.s[0] - G.p[0])[:, None] * G.W + (xp.arange(G.Wo) * G.s[1] - G.p[1])
+        flat = offs[arg]
+        flat += origin
+        ctx.flat, ctx.disjoint, ctx.in_shape, ctx.plane = flat, G.disjoint(), xd.shape, G.H * G.W
         return out, flat.reshape(out_shape)
 
     @staticmethod
     def backward(ctx, g, _gi):
-        return _ScatterAdd.apply(g, ctx.gidx, ctx.in_shape, ctx.disjoint), None, None, None, None
+        flat = ctx.flat
+        gidx = (flat + (xp.arange(flat.shape[0]) * ctx.plane)[:, None, None]).reshape(g._data.shape)
+        return _ScatterAdd.apply(g, gidx, ctx.in_shape, ctx.disjoint), None, None, None, None
 
 
 def _max_pool(input, nd, kernel_size, stride, padding, dilation, ceil_mode, return_indices, name):

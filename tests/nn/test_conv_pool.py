@@ -20,6 +20,8 @@ CONV2D = [
     dict(padding="same", dilation=2),
     dict(padding="valid"),
     dict(padding="same"),
+    dict(padding=3),
+    dict(padding=(0, 2), dilation=(2, 1)),
 ]
 
 
@@ -36,6 +38,7 @@ def test_conv2d_groups(groups):
     check_op(
         lambda T, x, w, b: T.nn.functional.conv2d(x, w, b, stride=2, padding=1, groups=groups), shapes, tol_scale=CT
     )
+    check_op(lambda T, x, w, b: T.nn.functional.conv2d(x, w, b, padding=2, groups=groups), shapes, tol_scale=CT)
 
 
 def test_conv2d_unbatched_and_1x1():

@@ -579,3 +579,11 @@ def test_prop_shape_grads_vs_torch(shape, data):
     (co * chainrule.tensor(w)).sum().backward()
     np.testing.assert_allclose(co.detach().numpy(), to.detach().numpy())
     np.testing.assert_allclose(cx.grad.numpy(), tx.grad.numpy(), atol=1e-12)
+
+
+def test_base_of_views_like_torch():
+    for T in (torch, chainrule):
+        x = T.zeros(3, 4)
+        views = [x.view(12), x[0], x.t(), x[0][1:], x.split(2)[0], x.diagonal(), x.unsqueeze(0).squeeze(0)]
+        assert all(v._base is x for v in views)
+        assert all(c._base is None for c in (x.flip(0), x[[0]], x.clone(), x.repeat(1, 1), T.cat([x])))

@@ -8,5 +8,7 @@ from ._layers_norm import *  # noqa: F401,F403
 from ._layers_norm import __all__ as _norm_all
 from ._layers_pool import *  # noqa: F401,F403
 from ._layers_pool import __all__ as _pool_all
+from ._layers_resize import *  # noqa: F401,F403
+from ._layers_resize import __all__ as _resize_all
 
-__all__ = [*_conv_all, *_pool_all, *_norm_all, *_attention_all]
+__all__ = [*_conv_all, *_pool_all, *_norm_all, *_attention_all, *_resize_all]

@@ -361,3 +361,35 @@ def test_small_cnn_sgd_curve_matches_torch():
     assert lt[-1] < lt[0]
     for (k, vc), (_, vt) in zip(cm.state_dict().items(), tm.state_dict().items()):
         np.testing.assert_allclose(vc.numpy(), vt.numpy(), rtol=1e-6, atol=1e-9, err_msg=k)
+
+
+# ---- interpolate ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "kw,shape",
+    [
+        (dict(scale_factor=2), (2, 3, 4, 5)),
+        (dict(size=(7, 3)), (2, 3, 4, 5)),
+        (dict(scale_factor=1.7, mode="nearest-exact"), (2, 3, 4, 5)),
+        (dict(size=(7, 9), mode="bilinear"), (2, 3, 4, 5)),
+        (dict(size=(3, 2), mode="bilinear"), (2, 3, 4, 5)),
+        (dict(size=(7, 9), mode="bilinear", align_corners=True), (2, 3, 4, 5)),
+        (dict(scale_factor=(2.5, 1.5), mode="bilinear"), (2, 3, 4, 5)),
+        (dict(scale_factor=(2.5, 1.5), mode="bilinear", recompute_scale_factor=True), (2, 3, 4, 5)),
+        (dict(scale_factor=3, mode="linear"), (2, 3, 5)),
+        (dict(size=4, mode="linear", align_corners=True), (2, 3, 5)),
+        (dict(size=8), (2, 3, 5)),
+    ],
+)
+def test_interpolate(kw, shape):
+    check_op(lambda T, x: T.nn.functional.interpolate(x, **kw), [shape])
+
+
+def test_interpolate_gradcheck_and_errors():
+    check_gradcheck(lambda T, x: T.nn.functional.interpolate(x, size=(3, 5), mode="bilinear"), [(1, 2, 2, 3)],
+                    gradgrad=True)  # fmt: skip
+    for fn in (
+        lambda T, x: T.nn.functional.interpolate(x, size=3, mode="bilinear"),
+        lambda T, x: T.nn.functional.interpolate(x, size=3, scale_factor=2),
+        lambda T, x: T.nn.functional.interpolate(x, size=3, align_corners=True),
+    ):
+        assert_raises_like_torch(fn, np.zeros((1, 2, 5), np.float32))

@@ -45,7 +45,7 @@ __all__ = [
 default_pg_timeout = timedelta(minutes=30)
 
 _NOT_INIT = "Default process group has not been initialized, please make sure to call init_process_group."
-_SPIN = 2000  # Testall polls before the first sleep (a few milliseconds)
+_SPIN = 500  # Testall polls before the first sleep (about half a millisecond)
 _MAX_SLEEP = 5e-4
 
 

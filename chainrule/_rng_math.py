@@ -320,33 +320,50 @@ def normal16_f32(words, mean, std):
 
 
 # ---- Fisher-Yates closed forms -------------------------------------------------------------------
-def _prev_same(t):
-    """For each i, the largest k < i with t[k] == t[i], else -1."""
-    order = np.argsort(t, kind="stable")
-    ts = t[order]
-    prev = np.full(t.size, -1, dtype=np.int64)
+def _groups(t):
+    """Indices grouped by target: returns (target, index) sorted by target then index, one sort of
+    composite keys (cheaper than a stable argsort), and a mask of entries whose predecessor in that
+    order has the same target."""
+    n = t.size
+    shift = max(n - 1, 1).bit_length()
+    keys = t << shift
+    keys |= np.arange(n, dtype=np.int64)
+    keys.sort()
+    ts = keys >> shift
+    ks = keys & ((1 << shift) - 1)
     same = ts[1:] == ts[:-1]
-    prev[order[1:][same]] = order[:-1][same]
+    return ts, ks, same
+
+
+def _prev_same(ts, ks, same):
+    """For each i, the largest k < i with t[k] == t[i], else -1."""
+    prev = np.full(ts.size, -1, dtype=np.int64)
+    prev[ks[1:][same]] = ks[:-1][same]
     return prev
 
 
-def _last_at(t, n, exclude_self):
-    """For each value v in [0, n), the largest index k with t[k] == v (optionally k != v), else -1."""
-    k = np.arange(t.size, dtype=np.int64)
-    keep = t != k if exclude_self else slice(None)
+def _last_other(ts, ks, same, n):
+    """For each value v in [0, n), the largest index k != v with t[k] == v, else -1 (the k == v entry,
+    when present, is the last of its group since t[k] >= k)."""
     last = np.full(n, -1, dtype=np.int64)
-    np.maximum.at(last, t[keep], k[keep])
+    end = np.ones(ts.size, dtype=bool)
+    end[:-1] = ~same
+    own = ks == ts
+    pick = end & ~own
+    pick[:-1] |= same & own[1:] & end[1:]  # the entry just before a group-ending k == v
+    last[ts[pick]] = ks[pick]
     return last
 
 
 def _resolve(ptr, val):
     """Follow ``ptr`` chains (ptr[i] == i marks a resolved entry) and return the resolved values."""
     ptr = ptr.copy()
-    while True:
-        nxt = ptr[ptr]
-        if np.array_equal(nxt, ptr):
-            return val[ptr]
-        ptr = nxt
+    todo = np.nonzero(ptr != np.arange(ptr.size))[0]
+    while todo.size:
+        nxt = ptr[ptr[todo]]
+        ptr[todo] = nxt
+        todo = todo[ptr[nxt] != nxt]
+    return val[ptr]
 
 
 def shuffle_forward(z):
@@ -354,9 +371,10 @@ def shuffle_forward(z):
     n = z.size + 1
     t = np.arange(n, dtype=np.int64)
     t[:-1] += z
-    prev = _prev_same(t)
+    g = _groups(t)
+    prev = _prev_same(*g)
     # value sitting at position i when step i starts: written by the last earlier step aimed at i
-    last = _last_at(t, n, exclude_self=True)
+    last = _last_other(*g, n)
     idx = np.arange(n, dtype=np.int64)
     ptr = np.where(last >= 0, last, idx)
     v = _resolve(ptr, idx)
@@ -367,7 +385,8 @@ def shuffle_inside_out(z):
     """Result of ``for i: a[i] = a[z[i]]; a[z[i]] = i`` (``z[i] <= i``) over a fresh array."""
     n = z.size
     idx = np.arange(n, dtype=np.int64)
-    prev = _prev_same(z)
+    g = _groups(z)
+    prev = _prev_same(*g)
     # the value step p leaves at p: p itself, an earlier step's index aimed at the same slot, or
     # whatever slot z[p] held when step z[p] left it
     own = z == idx
@@ -375,5 +394,5 @@ def shuffle_inside_out(z):
     ptr = np.where(own | later, idx, z)
     val = np.where(later, prev, idx)
     base = _resolve(ptr, val)
-    last = _last_at(z, n, exclude_self=True)
+    last = _last_other(*g, n)
     return np.where(last >= 0, last, base)

@@ -401,14 +401,16 @@ def _wait(reqs, pg: ProcessGroup, name: str, timeout: float | None = None, statu
 def _abort_hook(exc_type, exc, tb) -> None:
     """Print the error of this rank, then abort every rank so none waits forever for it."""
     prev = _state.prev_hook or sys.__excepthook__
-    try:
-        rank = _MPI.COMM_WORLD.Get_rank()
-        size = _MPI.COMM_WORLD.Get_size()
+    size = _MPI.COMM_WORLD.Get_size()
+    if size == 1:  # nobody to stop: exit as Python would
         prev(exc_type, exc, tb)
-        if size > 1:
-            sys.stderr.write(
-                f"chainrule.distributed: rank {rank} of {size} failed with {exc_type.__name__}; aborting the MPI job\n"
-            )
+        return
+    try:
+        prev(exc_type, exc, tb)
+        sys.stderr.write(
+            f"chainrule.distributed: rank {_MPI.COMM_WORLD.Get_rank()} of {size} failed with {exc_type.__name__}; "
+            "aborting the MPI job\n"
+        )
         sys.stdout.flush()
         sys.stderr.flush()
     finally:

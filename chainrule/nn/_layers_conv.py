@@ -226,8 +226,6 @@ def _check_dtypes(x, w, b):
         raise RuntimeError(
             f"Input type ({_tname(x._data).lower()}) and bias type ({_tname(b._data).lower()}) should be the same"
         )
-    if x._data.dtype.kind != "f":
-        raise RuntimeError(f"\"conv\" not implemented for '{_tname(x._data)}'")
 
 
 def _unbatched(x, nd, name):

@@ -85,7 +85,9 @@ class _Norm(_Op):
 
 def _mean(a, axes):
     """mean over ``axes`` (kept); a row reduction runs as a matrix-vector product, far faster for short rows."""
-    if axes == (a.ndim - 1,) and a.shape[-1]:
+    if a.size == 0:
+        return xp.zeros(tuple(1 if i in axes else n for i, n in enumerate(a.shape)), dtype=a.dtype)
+    if axes == (a.ndim - 1,):
         k = a.shape[-1]
         return (a.reshape(-1, k) @ xp.ones(k, dtype=a.dtype)).reshape(a.shape[:-1] + (1,)) / k
     return xp.mean(a, axis=axes, keepdims=True)

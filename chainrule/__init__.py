@@ -32,6 +32,7 @@ from . import ops as _ops
 from .ops import *  # noqa: F401,F403
 from ._creation import *  # noqa: F401,F403
 from ._random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from . import random
 from ._tensor_str import set_printoptions
 from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled

@@ -552,3 +552,17 @@ def test_grad_flag_and_requires_grad_kwarg():
     assert x.requires_grad and x.is_leaf
     y = chainrule.randn(20, requires_grad=True, dtype=chainrule.float64)
     assert y.requires_grad and y.dtype == chainrule.float64
+
+
+def test_torch_random_module_and_fork_rng():
+    for T in (torch, chainrule):
+        T.random.manual_seed(13)
+    assert chainrule.random.initial_seed() == torch.random.initial_seed() == 13
+    with torch.random.fork_rng():
+        inner_t = torch.rand(4)
+    with chainrule.random.fork_rng():
+        inner_c = chainrule.rand(4)
+    assert_same(inner_c, inner_t)
+    assert_same(chainrule.rand(4), inner_t)  # the fork restored the state
+    assert_same(torch.rand(4), inner_t)
+    assert_same(chainrule.random.get_rng_state(), torch.random.get_rng_state())

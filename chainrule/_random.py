@@ -244,11 +244,16 @@ class Generator:
         if m:
             pairs = (m + 1) // 2
             u = self._unif53(2 * pairs).reshape(pairs, 2)
-            r = np.sqrt(-2.0 * RM.log1p_neg(-u[:, 1]))
-            theta = _TWO_PI * u[:, 0]
             both = np.empty((pairs, 2), dtype=_F64)
-            np.multiply(r, np.cos(theta), out=both[:, 0])
-            np.multiply(r, np.sin(theta), out=both[:, 1])
+            if pairs <= 32:  # a few values: libm through the math module beats array set-up
+                for i, (u1, u2) in enumerate(u.tolist()):
+                    r = math.sqrt(-2.0 * math.log1p(-u2))
+                    both[i] = (r * math.cos(_TWO_PI * u1), r * math.sin(_TWO_PI * u1))
+            else:
+                r = np.sqrt(-2.0 * RM.log1p_neg(-u[:, 1]))
+                theta = _TWO_PI * u[:, 0]
+                np.multiply(r, np.cos(theta), out=both[:, 0])
+                np.multiply(r, np.sin(theta), out=both[:, 1])
             vals[start:] = both.reshape(-1)[:m]
             if m % 2:
                 self._next_double = float(both[-1, 1])

@@ -443,6 +443,8 @@ def randint(
     """Integers uniform on [low, high) (``randint(high, size)`` or ``randint(low, high, size)``)."""
     if size is None and isinstance(high, (tuple, list)):
         low, high, size = 0, low, high
+    elif high is None and size is not None:
+        low, high = 0, low
     if high is None or size is None:
         raise TypeError('randint() missing 1 required positional arguments: "size"')
     low, high = int(low), int(high)

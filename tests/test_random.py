@@ -337,6 +337,9 @@ def test_randint_ranges_and_dtypes():
         for lo, hi in [(3, 17), (-5, 5), (0, 2**28 - 1), (0, 2**28), (-(2**40), 2**40), (-(2**63), 2**63 - 1)]:
             both(f"T.randint({lo}, {hi}, (1001,))", seed=seed)
         both("T.randint(7, (3, 4))", seed=seed)
+        both("T.randint(7, size=(3, 4))", seed=seed)
+        both("T.randint(high=7, size=(5,))", seed=seed)
+        both("T.randint(2, 7, ())", seed=seed)
         for dt in ["int32", "int16", "int8", "uint8", "float32", "float64", "bool"]:
             hi = 2 if dt == "bool" else 100
             both(f"T.randint(0, {hi}, (50,), dtype=T.{dt})", seed=seed)

@@ -47,6 +47,7 @@ default_pg_timeout = timedelta(minutes=30)
 _NOT_INIT = "Default process group has not been initialized, please make sure to call init_process_group."
 _SPIN = 500  # Testall polls before the first sleep (about half a millisecond)
 _MAX_SLEEP = 5e-4
+_ABORT_GRACE = 0.5
 
 
 class DistError(RuntimeError):
@@ -413,6 +414,8 @@ def _abort_hook(exc_type, exc, tb) -> None:
         )
         sys.stdout.flush()
         sys.stderr.flush()
+        # the launcher forwards output through a proxy that the abort kills: let it drain first
+        time.sleep(_ABORT_GRACE)
     finally:
         _MPI.COMM_WORLD.Abort(1)
 

@@ -71,6 +71,23 @@ def equivalence(r: int, n: int) -> None:
         assert_same_on_all_ranks(model, n, f"DDP {name}")
 
 
+def overlap(r: int, n: int) -> None:
+    """Buckets are reduced while backward still runs: when the last gradient arrives, every other
+    bucket is already in flight (buckets follow the arrival order recorded in the first backward)."""
+    model = mlp(2)
+    ddp = DDP(model, bucket_cap_mb=0.001)
+    xs, ys = batches(n, 2)
+    seen = []
+    for p in model.parameters():
+        p.register_hook(lambda g: seen.append(ddp._reducer.next))
+    for s in range(2):
+        seen.clear()
+        F.cross_entropy(ddp(xs[s][r * B : (r + 1) * B]), ys[s][r * B : (r + 1) * B]).backward()
+    nb = len(ddp._reducer.buckets)
+    assert nb >= 3, [b.members for b in ddp._reducer.buckets]
+    assert seen[0] == 0 and seen[-1] == nb - 1, f"buckets launched when each gradient arrived: {seen}"
+
+
 def accumulation(r: int, n: int) -> None:
     xs, ys = batches(n, 3)
     ref, model = mlp(1), mlp(1)
@@ -201,6 +218,7 @@ def main() -> None:
     dist.init_process_group("mpi", timeout=timedelta(seconds=60))
     r, n = dist.get_rank(), dist.get_world_size()
     equivalence(r, n)
+    overlap(r, n)
     accumulation(r, n)
     unused_parameters(r, n)
     buffers_and_state(r, n)

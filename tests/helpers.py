@@ -41,12 +41,24 @@ def assert_close(ours, theirs, dtype, what, scale=1.0):
         np.testing.assert_array_equal(ours, theirs, err_msg=what)
         return
     tol = TOL.get(dtype, TOL["float32"])
-    np.testing.assert_allclose(ours, theirs, rtol=tol["rtol"] * scale, atol=tol["atol"] * scale, err_msg=what,
-                               equal_nan=True)
+    np.testing.assert_allclose(
+        ours, theirs, rtol=tol["rtol"] * scale, atol=tol["atol"] * scale, err_msg=what, equal_nan=True
+    )
 
 
-def check_op(fn, shapes, dtypes=("float32", "float64"), low=-2.0, high=2.0, positive=False, grad=True, seed=0,
-             arrays=None, tol_scale=1.0, requires_grad=None):
+def check_op(
+    fn,
+    shapes,
+    dtypes=("float32", "float64"),
+    low=-2.0,
+    high=2.0,
+    positive=False,
+    grad=True,
+    seed=0,
+    arrays=None,
+    tol_scale=1.0,
+    requires_grad=None,
+):
     """Compare forward values and input gradients of ``fn(T, *inputs)`` between torch and chainrule.
 
     ``arrays`` overrides the generated inputs (e.g. integer index arrays); ``requires_grad`` is a
@@ -65,8 +77,9 @@ def check_op(fn, shapes, dtypes=("float32", "float64"), low=-2.0, high=2.0, posi
             if isinstance(to, torch.Tensor):
                 assert isinstance(co, chainrule.Tensor), f"output {i}: got {type(co)}"
                 assert str(co.dtype) == str(to.dtype), f"output {i} dtype {co.dtype} != torch {to.dtype}"
-                assert_close(co.detach().numpy(), to.detach().numpy(), dtype, f"forward output {i} ({dtype})",
-                             tol_scale)
+                assert_close(
+                    co.detach().numpy(), to.detach().numpy(), dtype, f"forward output {i} ({dtype})", tol_scale
+                )
             else:
                 assert co == to, f"output {i}: {co!r} != torch {to!r}"
         if not grad or not any(rg):
@@ -88,8 +101,9 @@ def check_op(fn, shapes, dtypes=("float32", "float64"), low=-2.0, high=2.0, posi
                 assert_close(c.grad.numpy(), t.grad.numpy(), dtype, f"grad of input {k} ({dtype})", tol_scale)
 
 
-def check_gradcheck(fn, shapes, low=-2.0, high=2.0, positive=False, seed=0, arrays=None, gradgrad=False,
-                    atol=1e-5, rtol=1e-3):
+def check_gradcheck(
+    fn, shapes, low=-2.0, high=2.0, positive=False, seed=0, arrays=None, gradgrad=False, atol=1e-5, rtol=1e-3
+):
     """float64 finite-difference check of chainrule's gradients (and optionally second order)."""
     arrs = arrays if arrays is not None else make_inputs(shapes, "float64", low, high, seed, positive)
     ins = [chainrule.tensor(a, requires_grad=a.dtype.kind == "f") for a in arrs]
@@ -114,8 +128,9 @@ def assert_raises_like_torch(fn, *args_np, match=None):
         c_exc = e
     assert t_exc is not None, "torch did not raise"
     assert c_exc is not None, f"chainrule did not raise (torch raised {type(t_exc).__name__}: {t_exc})"
-    assert isinstance(c_exc, type(t_exc)), f"chainrule raised {type(c_exc).__name__}: {c_exc}; torch " \
-                                           f"{type(t_exc).__name__}: {t_exc}"
+    assert isinstance(c_exc, type(t_exc)), (
+        f"chainrule raised {type(c_exc).__name__}: {c_exc}; torch {type(t_exc).__name__}: {t_exc}"
+    )
     if match:
         with pytest.raises(type(t_exc), match=match):
             raise c_exc

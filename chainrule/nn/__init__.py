@@ -1,6 +1,10 @@
 """Neural-network building blocks (mirrors ``torch.nn``)."""
 
-from .parameter import Buffer, Parameter  # noqa: F401
+from . import (  # noqa: F401
+    functional,
+    init,
+    parallel,  # noqa: F401
+    utils,
+)
 from .modules import *  # noqa: F401,F403
-from . import functional, init, utils  # noqa: F401
-from . import parallel  # noqa: F401
+from .parameter import Buffer, Parameter  # noqa: F401

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..backend import xp
 from .._tensor import Tensor, _init
+from ..backend import xp
 
 
 class Parameter(Tensor):
@@ -38,8 +38,11 @@ class Buffer(Tensor):
     """Marks a tensor to be registered as a module buffer when assigned as an attribute."""
 
     def __new__(cls, data=None, *, persistent: bool = True):
-        arr = xp.zeros((0,), dtype=xp.float32) if data is None else (
-            data._data if isinstance(data, Tensor) else xp.asarray(data))
+        arr = (
+            xp.zeros((0,), dtype=xp.float32)
+            if data is None
+            else (data._data if isinstance(data, Tensor) else xp.asarray(data))
+        )
         t = Tensor.__new__(cls)
         _init(t, arr, False)
         t.persistent = persistent

@@ -122,6 +122,8 @@ def _bcast_msg(shapes):
     pb = (1,) * (n - len(b)) + tuple(b)
     for i in range(n - 1, -1, -1):
         if pa[i] != pb[i] and pa[i] != 1 and pb[i] != 1:
-            return (f"The size of tensor a ({pa[i]}) must match the size of tensor b ({pb[i]}) at non-singleton "
-                    f"dimension {i} (shapes {shape_str(a)} and {shape_str(b)})")
+            return (
+                f"The size of tensor a ({pa[i]}) must match the size of tensor b ({pb[i]}) at non-singleton "
+                f"dimension {i} (shapes {shape_str(a)} and {shape_str(b)})"
+            )
     return f"shapes {', '.join(shape_str(s) for s in shapes)} cannot be broadcast together"

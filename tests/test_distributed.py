@@ -6,6 +6,7 @@ thread per rank); the workers assert against NumPy references and print ``OK ran
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import subprocess
@@ -208,3 +209,14 @@ def test_imports_without_mpi4py():
         env=_env(),
     )
     assert proc.stdout.strip() == "False", proc.stderr
+
+
+def test_cli_train_procs_two(tmp_path):
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "chainrule", "train", "--procs", "2", "--epochs", "1", "--quiet", "--out", str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=_env(), cwd=tmp_path)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    assert proc.stdout.count("output folder:") == 1, proc.stdout  # only rank 0 reports
+    assert {p.name for p in out.iterdir()} == {"model.safetensors", "metrics.json", "training_curve.png"}
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["epochs"] == 1 and metrics["test_accuracy"] > 0.5

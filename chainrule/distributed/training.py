@@ -16,7 +16,10 @@ Typical use in a training loop::
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -26,13 +29,16 @@ from .launch import in_mpi_job
 
 __all__ = [
     "average_metrics",
+    "fail_fast",
     "is_distributed",
     "is_main_process",
     "rank_zero_only",
+    "reduce_sums",
     "set_epoch",
     "setup",
     "shard_loader",
     "unwrap",
+    "world_size",
     "wrap_model",
 ]
 
@@ -44,6 +50,11 @@ def setup(backend: str = "mpi") -> tuple[int, int]:
     if c10d.is_initialized():
         return c10d.get_rank(), c10d.get_world_size()
     return 0, 1
+
+
+def world_size() -> int:
+    """Ranks in the job (1 without a process group)."""
+    return c10d.get_world_size() if c10d.is_initialized() else 1
 
 
 def is_distributed() -> bool:
@@ -67,11 +78,14 @@ def rank_zero_only(fn: Callable) -> Callable:
     return wrapper
 
 
-def shard_loader(loader, shuffle: bool | None = None, seed: int = 0, drop_last: bool = False):
+def shard_loader(
+    loader, shuffle: bool | None = None, seed: int = 0, drop_last: bool = False, batch_size: int | None = None
+):
     """The same DataLoader over this rank's DistributedSampler share (``loader`` itself in one process).
 
-    ``shuffle`` defaults to whether ``loader`` shuffles. The batch size stays per rank, so the
-    global batch is ``world * batch_size``.
+    ``shuffle`` defaults to whether ``loader`` shuffles. ``batch_size`` is per rank and defaults
+    to ``loader``'s, making the global batch ``world * batch_size``; pass
+    ``ceil(global_batch / world)`` to keep a single-process run's global batch.
     """
     if not is_distributed():
         return loader
@@ -83,7 +97,7 @@ def shard_loader(loader, shuffle: bool | None = None, seed: int = 0, drop_last: 
     sampler = DistributedSampler(loader.dataset, shuffle=shuffle, seed=seed, drop_last=drop_last)
     return DataLoader(
         loader.dataset,
-        batch_size=loader.batch_size,
+        batch_size=loader.batch_size if batch_size is None else batch_size,
         sampler=sampler,
         num_workers=loader.num_workers,
         collate_fn=None if loader._default_collate else loader.collate_fn,
@@ -126,3 +140,34 @@ def average_metrics(metrics: Mapping[str, float], weight: float = 1.0) -> dict[s
     c10d._wait([pg._comm.Iallreduce(c10d._MPI.IN_PLACE, buf, op=c10d._MPI.SUM)], pg, "average_metrics")
     total = buf[-1]
     return {k: float(buf[i] / total) if total else float("nan") for i, k in enumerate(keys)}
+
+
+def reduce_sums(*values: float) -> tuple[float, ...]:
+    """Each value summed over ranks (e.g. loss sum, correct count, samples seen), in one allreduce."""
+    if not is_distributed():
+        return values
+    buf = np.array(values, dtype=np.float64)
+    pg = c10d._state.world
+    _check(pg, "all_reduce", buf, 0, "sums")
+    c10d._wait([pg._comm.Iallreduce(c10d._MPI.IN_PLACE, buf, op=c10d._MPI.SUM)], pg, "reduce_sums")
+    return tuple(float(v) for v in buf)
+
+
+@contextmanager
+def fail_fast(prog: str = "chainrule") -> Iterator[None]:
+    """An error on one rank ends the whole job (instead of leaving the others waiting for it).
+
+    For code that turns exceptions into exit codes, which the job-wide excepthook never sees:
+    the error is printed with its rank and the MPI job is aborted.
+    """
+    try:
+        yield
+    except BaseException as e:
+        if not is_distributed() or isinstance(e, SystemExit) and not e.code:
+            raise
+        message = " ".join(str(e).split()) or "no message"
+        sys.stderr.write(f"{prog}: error on rank {c10d.get_rank()}: {type(e).__name__}: {message}\n")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        time.sleep(c10d._ABORT_GRACE)
+        c10d._MPI.COMM_WORLD.Abort(130 if isinstance(e, KeyboardInterrupt) else 1)

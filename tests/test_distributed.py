@@ -70,6 +70,7 @@ def test_ddp_two_ranks_equal_one_process_with_double_batch():
         ("raise", "rank 1 hit a bad batch"),
         ("die", ""),
         ("leave", "timed out after 3 s"),
+        ("caught", "fault.py: error on rank 1: ValueError: rank 1 hit a bad batch"),
     ],
 )
 def test_failing_rank_ends_the_job(mode, expect):
@@ -79,7 +80,7 @@ def test_failing_rank_ends_the_job(mode, expect):
     assert elapsed < 60, f"job took {elapsed:.1f} s to end"
     assert expect in out, out[-3000:]
     assert "rank 0 finished" not in out
-    if mode != "die":
+    if mode in ("raise", "leave"):
         assert "aborting the MPI job" in out, out[-3000:]
 
 

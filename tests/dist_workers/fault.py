@@ -1,7 +1,9 @@
 """Run under ``mpiexec -n 2``: rank 1 fails mid-training in the way argv[1] names; the job must end.
 
 raise: an uncaught exception (the excepthook aborts the job); die: the process vanishes
-(os._exit); leave: it exits cleanly without joining the next collective (rank 0's wait times out).
+(os._exit); leave: it exits cleanly without joining the next collective (rank 0's wait times out);
+caught: the error is caught and turned into an exit status, as a command-line tool does, inside
+``training.fail_fast`` (which must still end the job).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import timedelta
 import chainrule as torch
 import chainrule.distributed as dist
 import chainrule.nn as nn
+from chainrule.distributed import training
 from chainrule.nn.parallel import DistributedDataParallel as DDP
 
 
@@ -29,6 +32,12 @@ def main(mode: str) -> None:
                 os._exit(7)
             if mode == "leave":
                 sys.exit(0)
+            if mode == "caught":
+                try:
+                    with training.fail_fast("fault.py"):
+                        raise ValueError("rank 1 hit a bad batch")
+                except ValueError:
+                    sys.exit(1)
         opt.zero_grad()
         model(torch.ones(4, 8)).sum().backward()
         opt.step()

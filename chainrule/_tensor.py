@@ -15,6 +15,7 @@ import weakref
 import numpy as np
 
 from . import _dtype as D
+from . import _numpy_interop as _np_interop
 from .autograd import engine as _engine
 from .autograd import function as _fn
 from .autograd.grad_mode import _state
@@ -57,8 +58,10 @@ class Tensor:
         "__dict__",
     )
     __array_priority__ = 1000
-    # NumPy defers binary operators to us, so ``ndarray * Tensor`` returns a Tensor
-    __array_ufunc__ = None
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        # np.exp(t) / ndarray * t run the chainrule op (a Tensor, gradients flow) or raise a TypeError with a hint
+        return _np_interop.array_ufunc(ufunc, method, inputs, kwargs)
 
     def __init__(self, *args, requires_grad=False, dtype=None):
         # legacy constructor: Tensor(data) / Tensor(*sizes)
@@ -210,7 +213,7 @@ class Tensor:
         return self._retains_grad
 
     def retain_grad(self) -> None:
-        """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward (after its hooks ran)."""
         if self.grad_fn is None:
             if not self._rg:
                 raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
@@ -218,18 +221,10 @@ class Tensor:
         if self._retains_grad:
             return
         self._retains_grad = True
-        ref = weakref.ref(self)
-
-        def _store(g):
-            t = ref()
-            if t is not None:
-                if t._grad is None:
-                    t._grad = Tensor._make(g._data.copy(), False, None, 0) if not g._rg else g
-                else:
-                    t._grad = t._grad + g
-            return None
-
-        _add_hook(self.grad_fn, self._out_nr, _store, last=True)
+        node = self.grad_fn
+        if node._retain is None:
+            node._retain = {}
+        node._retain[self._out_nr] = weakref.ref(self)
 
     def register_hook(self, hook):
         """hook(grad) -> optional replacement grad, called when this tensor's gradient is computed."""
@@ -254,6 +249,17 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (chain rule, reverse order)."""
+        d = self._data
+        if gradient is None and inputs is None and d.size == 1 and d.dtype.kind == "f":
+            # the common ``loss.backward()``: seed with ones directly
+            key = (d.shape, d.dtype)
+            seed = _ONES.get(key)
+            if seed is None:
+                seed = _ONES[key] = xp.ones(d.shape, dtype=d.dtype)
+            one = Tensor._make(seed.copy(), False, None, 0)
+            keep = create_graph if retain_graph is None else retain_graph
+            _engine.run_backward((self,), (one,), keep, create_graph)
+            return
         from .autograd import backward
 
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
@@ -302,6 +308,8 @@ class Tensor:
         return self._data
 
     def __array__(self, dtype=None, copy=None):
+        if self._rg:
+            _np_interop.refuse_conversion()
         if dtype is not None:
             return self._data.astype(dtype)
         return self._data
@@ -482,7 +490,11 @@ class Tensor:
 
     def _inplace(self, fn, opname, *args, **kwargs) -> Tensor:
         self._check_inplace(opname)
-        return self._write(fn(self, *args, **kwargs), opname)
+        src = self
+        if _state.enabled and (self._rg or any(isinstance(x, Tensor) and x._rg for x in args)):
+            # the op may save its input for backward: hand it the values before the change (torch's original self)
+            src = Tensor._make(self._data.copy(), self._rg, self.grad_fn, self._out_nr)
+        return self._write(fn(src, *args, **kwargs), opname)
 
     def add_(self, other, alpha=1):
         return self._inplace(_ops().add, "add_", other, alpha=alpha)
@@ -511,7 +523,8 @@ class Tensor:
         return self._write(_ops().copy_from(self, src), "copy_")
 
     def zero_(self):
-        return self.fill_(0)
+        self._check_inplace("zero_")
+        return self._write(_ew.zero_like_op(self), "zero_")
 
     def fill_(self, value):
         self._check_inplace("fill_")
@@ -521,7 +534,7 @@ class Tensor:
             raise RuntimeError(
                 f"fill_ only supports 0-dimension value tensor but got tensor with {value._data.ndim} dimensions."
             )
-        return self._write(_ops().copy_from(self, value), "fill_")
+        return self._write(_ew.fill_from(self, value), "fill_")
 
     def where(self, condition, other):
         """``torch.where(condition, self, other)``."""
@@ -559,25 +572,25 @@ class Tensor:
 
     # -- operators -------------------------------------------------------------------------
     def __add__(self, other):
-        return _ew.Add.apply(self, other)
+        return _add(self, other)
 
     def __radd__(self, other):
-        return _ew.Add.apply(self, other)
+        return _add(self, other)
 
     def __sub__(self, other):
-        return _ew.Sub.apply(self, other)
+        return _sub(self, other)
+
+    def __mul__(self, other):
+        return _mul(self, other)
+
+    def __rmul__(self, other):
+        return _mul(self, other)
+
+    def __truediv__(self, other):
+        return _div(self, other)
 
     def __rsub__(self, other):
         return _ew.RSub.apply(self, other)
-
-    def __mul__(self, other):
-        return _ew.Mul.apply(self, other)
-
-    def __rmul__(self, other):
-        return _ew.Mul.apply(self, other)
-
-    def __truediv__(self, other):
-        return _ew.Div.apply(self, other)
 
     def __rtruediv__(self, other):
         return _ew.rdiv(self, other)
@@ -712,6 +725,7 @@ class Tensor:
 
 
 _new = object.__new__
+_ONES = {}  # (shape, dtype) -> ones array, copied for each backward() seed
 _TORCH_NAME = {
     "float32": "Float",
     "float64": "Double",
@@ -753,7 +767,7 @@ def _rebuild(data, rg):
     return t
 
 
-def _add_hook(node, out_nr, hook, last=False):
+def _add_hook(node, out_nr, hook):
     if node._pre_hooks is None:
         node._pre_hooks = {}
     lst = node._pre_hooks.setdefault(out_nr, [])
@@ -862,3 +876,5 @@ for _name in (
 _fn._bind_tensor(Tensor)
 _engine._set_tensor(Tensor)
 from .ops import elementwise as _ew  # noqa: E402
+
+_add, _sub, _mul, _div = _ew.Add.apply, _ew.Sub.apply, _ew.Mul.apply, _ew.Div.apply

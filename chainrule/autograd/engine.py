@@ -2,22 +2,27 @@
 
 1. Walk the graph from the roots with an explicit stack, counting for each node how many
    edges lead into it (its consumers).
-2. Run nodes whose consumers have all delivered: sum the incoming gradients per output, call
-   the node's backward, reduce each input gradient to its input's shape and dtype (the one
-   place where broadcasting is undone), pass it on.
-3. AccumulateGrad nodes store into ``leaf.grad``, never aliasing an array someone else holds.
+2. Run nodes whose consumers have all delivered, most recently created first (torch's order,
+   so sums of incoming gradients round the same way): sum the incoming gradients per output,
+   call the node's backward, reduce each input gradient to its input's shape and dtype (the
+   one place where broadcasting is undone), pass it on.
+3. Leaf nodes (AccumulateGrad) run as soon as they are ready and store into ``leaf.grad``,
+   never aliasing an array someone else holds.
 """
 
 from __future__ import annotations
 
-import math
+import heapq
+import warnings
 
 from ..backend import xp
+from . import anomaly_mode
 from .function import AccumulateGrad, _bind_tensor  # noqa: F401
 from .grad_mode import _state
-from . import anomaly_mode
 
 _Tensor = None
+_heappush = heapq.heappush
+_heappop = heapq.heappop
 
 
 def _set_tensor(cls):
@@ -50,68 +55,54 @@ def _invalid(node, i, got, expected):
     )
 
 
-def _collect(roots):
-    """Count consumers of every node reachable from ``roots`` (iteratively)."""
-    deps = {}
-    seen = set()
-    stack = [r for r in roots if r is not None]
-    for r in stack:
-        seen.add(r)
-    while stack:
-        node = stack.pop()
-        for nxt, _ in node.next_functions:
-            if nxt is None:
-                continue
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    return deps, seen
+def _leaf_node(t):
+    node = t._accum
+    if node is None:
+        node = t._accum = AccumulateGrad(t)
+    return node
 
 
-def _needed(roots, targets):
-    """Nodes from which some target node is reachable (for autograd.grad pruning)."""
+def _needed(nodes, targets):
+    """Nodes from which some target node is reachable (autograd.grad runs only these)."""
+    need = set(targets)
     order = []
     seen = set()
-    for r in roots:
-        if r is None or r in seen:
+    for r in nodes:
+        if r in seen:
             continue
         seen.add(r)
-        stack = [(r, iter(r.next_functions))]
+        stack = [(r, iter(r._next))]
         while stack:
             node, it = stack[-1]
-            for nxt, _ in it:
+            for nxt in it:
                 if nxt is not None and nxt not in seen:
                     seen.add(nxt)
-                    stack.append((nxt, iter(nxt.next_functions)))
+                    stack.append((nxt, iter(nxt._next)))
                     break
             else:
                 stack.pop()
                 order.append(node)
-    need = set()
-    for node in order:  # post-order: children first
-        if node in targets or any(n in need for n, _ in node.next_functions if n is not None):
-            need.add(node)
+    for node in order:  # post-order: inputs first
+        if node not in need:
+            for n in node._next:
+                if n in need:
+                    need.add(node)
+                    break
     return need
 
 
-def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None, allow_unused=False,
-                 accumulate=True):
+def run_backward(tensors, grad_tensors, keep_graph, create_graph, inputs=None, allow_unused=False, accumulate=True):
     """Backpropagate ``grad_tensors`` from ``tensors``.
 
     With ``accumulate`` leaves receive ``.grad`` (``Tensor.backward``); otherwise gradients with
     respect to ``inputs`` are returned (``autograd.grad``) and no ``.grad`` is touched.
     """
-    roots = []
     buffers = {}
+    deps = {}
     for t, g in zip(tensors, grad_tensors):
         node = t.grad_fn
         if node is None:
-            if t._rg:
-                node = t._accum
-                if node is None:
-                    node = t._accum = AccumulateGrad(t)
-            else:
+            if not t._rg:
                 raise RuntimeError(
                     "element 0 of tensors does not require grad and does not have a grad_fn. "
                     "Common causes: the computation ran under no_grad()/inference_mode(); the value passed "
@@ -119,113 +110,194 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                     "requires_grad=True. Setting loss.requires_grad = True does not help: the graph "
                     "to the parameters is already missing."
                 )
-        nr = t._out_nr if t.grad_fn is not None else 0
+            node = _leaf_node(t)
+            nr = 0
+        else:
+            nr = t._out_nr
         buf = buffers.get(node)
         if buf is None:
-            n_out = getattr(node, "_n_out", 1)
-            buf = buffers[node] = [None] * n_out
+            buf = buffers[node] = [None] * node._n_out
         buf[nr] = g if buf[nr] is None else buf[nr] + g
-        if node not in roots:
-            roots.append(node)
+        deps[node] = 0
 
-    captures = None
-    targets = None
+    targets = results = None
     if inputs is not None:
-        captures = {}
         targets = {}
         for k, x in enumerate(inputs):
             if x.grad_fn is not None:
-                key = (x.grad_fn, x._out_nr)
+                targets.setdefault(x.grad_fn, []).append((k, x._out_nr))
             else:
                 if not x._rg:
                     raise RuntimeError("One of the differentiated Tensors does not require grad")
-                if x._accum is None:
-                    x._accum = AccumulateGrad(x)
-                key = (x._accum, 0)
-            targets.setdefault(key[0], []).append((k, key[1]))
+                targets.setdefault(_leaf_node(x), []).append((k, 0))
         results = [None] * len(inputs)
 
-    deps, _ = _collect(roots)
+    # 1. count the consumers of every reachable node
+    roots = list(deps)
+    stack = list(roots)
+    while stack:
+        for nxt in stack.pop()._next:
+            if nxt is not None:
+                c = deps.get(nxt)
+                if c is None:
+                    deps[nxt] = 1
+                    stack.append(nxt)
+                else:
+                    deps[nxt] = c + 1
     need = _needed(roots, targets) if targets is not None else None
-    ready = [r for r in roots if deps.get(r, 0) == 0]
+
+    # 2. run ready nodes, newest first. ``pending`` holds the next node while it is the only ready
+    # one (a chain never touches the heap). Buffers hold a node's incoming gradient per output.
+    heap = []
+    pending = None
     prev = _state.enabled
     _state.enabled = create_graph
     check = anomaly_mode._enabled[0]
+    Tensor = _Tensor
+    make = Tensor._make
     try:
-        while ready:
-            node = ready.pop()
+        for r in roots:
+            if deps[r] == 0:
+                if type(r) is AccumulateGrad:
+                    _run_leaf(r, buffers.pop(r, None), targets, results, accumulate, create_graph)
+                else:
+                    _heappush(heap, (-r._seq, r))
+        while True:
+            if pending is not None:
+                node = pending
+                pending = None
+            elif heap:
+                node = _heappop(heap)[1]
+            else:
+                break
             grads = buffers.pop(node, None)
-            if targets is not None:
-                tg = targets.get(node)
-                if tg is not None:
-                    for k, nr in tg:
-                        results[k] = grads[nr] if grads is not None else None
             if need is not None and node not in need:
-                _release(node, deps, ready)
                 continue
-            if type(node) is AccumulateGrad:
-                if accumulate and grads is not None and grads[0] is not None:
-                    _accumulate(node, grads[0], create_graph)
-                continue
-            if grads is None:
-                grads = [None] * node._n_out
-            ph = node._pre_hooks
-            if ph is not None:
-                grads = _run_pre_hooks(ph, grads)
-            if all(g is None for g in grads):
-                _release(node, deps, ready)
-                continue
-            res = node._run(grads, retain_graph)
-            if node._post_hooks is not None:
-                for h in node._post_hooks:
-                    r = h(res, tuple(grads))
-                    if r is not None:
-                        res = tuple(r)
-            meta = node._meta
-            for i, ((nxt, nr), g) in enumerate(zip(node.next_functions, res)):
+            res = ()  # no gradient flows through: the inputs are only released
+            if grads is not None:
+                if targets is not None:  # torch captures a non-leaf's gradient before its hooks
+                    tg = targets.get(node)
+                    if tg is not None:
+                        for k, nr in tg:
+                            results[k] = grads[nr]
+                if node._pre_hooks is not None:
+                    grads = _run_pre_hooks(node._pre_hooks, grads)
+                if node._retain is not None:
+                    _retain(node._retain, grads)
+                if len(grads) == 1:
+                    g = grads[0]
+                    if g is not None:
+                        if node._post_hooks is None:
+                            # inline of Function._run for the common single-output node
+                            res = type(node).backward(node, g)
+                            if type(res) is not tuple:
+                                res = (res,) if not isinstance(res, list) else tuple(res)
+                            if len(res) != len(node._next):
+                                res = node._fix_count(res)
+                            if not keep_graph:
+                                node._saved = None
+                                node._freed = True
+                        else:
+                            res = _run_with_post_hooks(node, grads, keep_graph)
+                elif any(g is not None for g in grads):
+                    res = _run_with_post_hooks(node, grads, keep_graph)
+            nrs = node._nrs
+            i = -1
+            for nxt in node._next:
+                i += 1
                 if nxt is None:
                     continue
+                g = res[i] if res else None
                 if g is not None:
-                    if not isinstance(g, _Tensor):
-                        g = _Tensor._make(xp.asarray(g), False, None, 0)
-                    shape, dt = meta[i]
-                    if g._data.shape != shape:
+                    if type(g) is not Tensor and not isinstance(g, Tensor):
+                        g = make(xp.asarray(g), False, None, 0)
+                    shape, dt = node._meta[i]
+                    gd = g._data
+                    if gd.shape != shape:
                         g = _sum_to(g, shape, node, i)
-                    if g._data.dtype != dt:
-                        g = g.to(_np_to_dtype(dt))
+                        gd = g._data
+                    if gd.dtype != dt:
+                        g = make(gd.astype(dt), False, None, 0) if not g._rg else g.to(_np_to_dtype(dt))
                     if check:
                         _check_anomaly(node, i, g)
+                    nr = nrs[i] if nrs is not None else 0
                     buf = buffers.get(nxt)
                     if buf is None:
-                        buf = buffers[nxt] = [None] * getattr(nxt, "_n_out", 1)
-                    old = buf[nr]
-                    buf[nr] = g if old is None else old + g
+                        if nxt._n_out == 1:
+                            buffers[nxt] = [g]
+                        else:
+                            buf = buffers[nxt] = [None] * nxt._n_out
+                            buf[nr] = g
+                    else:
+                        old = buf[nr]
+                        if old is None:
+                            buf[nr] = g
+                        elif create_graph:
+                            buf[nr] = old + g
+                        else:
+                            buf[nr] = make(old._data + g._data, False, None, 0)
                 d = deps[nxt] - 1
                 deps[nxt] = d
                 if d == 0:
-                    ready.append(nxt)
+                    if type(nxt) is AccumulateGrad:
+                        b = buffers.pop(nxt, None)
+                        if b is None:
+                            continue
+                        if nxt._pre_hooks is None and targets is None and accumulate and not create_graph:
+                            # inline of _accumulate's first store: a private copy, never the engine's array
+                            t = nxt.variable
+                            if t._grad is None and nxt._post_hooks is None:
+                                t._grad = make(b[0]._data.copy(), False, None, 0)
+                                continue
+                        _run_leaf(nxt, b, targets, results, accumulate, create_graph)
+                    elif pending is None and not heap:
+                        pending = nxt
+                    else:
+                        if pending is not None:
+                            _heappush(heap, (-pending._seq, pending))
+                            pending = None
+                        _heappush(heap, (-nxt._seq, nxt))
     finally:
         _state.enabled = prev
 
     if inputs is not None:
-        for k, r in enumerate(results):
-            if r is None and not allow_unused:
-                raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the graph. "
-                    "Set allow_unused=True if this is the desired behavior."
-                )
+        if not allow_unused:
+            for r in results:
+                if r is None:
+                    raise RuntimeError(
+                        "One of the differentiated Tensors appears to not have been used in the graph. "
+                        "Set allow_unused=True if this is the desired behavior."
+                    )
         return tuple(results)
     return None
 
 
-def _release(node, deps, ready):
-    for nxt, _ in node.next_functions:
-        if nxt is None:
-            continue
-        d = deps[nxt] - 1
-        deps[nxt] = d
-        if d == 0:
-            ready.append(nxt)
+def _run_with_post_hooks(node, grads, keep_graph):
+    res = node._run(grads, keep_graph)
+    if node._post_hooks is not None:
+        for h in node._post_hooks:
+            r = h(res, tuple(grads))
+            if r is not None:
+                res = tuple(r)
+    return res
+
+
+def _run_leaf(node, grads, targets, results, accumulate, create_graph):
+    g = grads[0] if grads is not None else None
+    if g is None:
+        return
+    ph = node._pre_hooks
+    if ph is not None:
+        g = _run_pre_hooks(ph, [g])[0]
+        if g is None:
+            return
+    if targets is not None:
+        tg = targets.get(node)
+        if tg is not None:
+            for k, _ in tg:
+                results[k] = g
+    if accumulate:
+        _accumulate(node, g, create_graph)
 
 
 def _run_pre_hooks(ph, grads):
@@ -243,23 +315,29 @@ def _run_pre_hooks(ph, grads):
     return grads
 
 
+def _retain(retain, grads):
+    """retain_grad(): store the (hooked) gradient of a non-leaf output in its ``.grad``."""
+    for nr, ref in retain.items():
+        t = ref()
+        g = grads[nr]
+        if t is None or g is None:
+            continue
+        if t._grad is None:
+            t._grad = g if g._rg else _Tensor._make(g._data.copy(), False, None, 0)
+        else:
+            t._grad = t._grad + g
+
+
 def _accumulate(node, g, create_graph):
+    """Add ``g`` into ``node.variable.grad`` (copied on first store: the engine may share ``g``)."""
     t = node.variable
-    ph = node._pre_hooks
-    if ph is not None:
-        for hooks in ph.values():
-            for h in list(hooks):
-                r = h(g)
-                if r is not None:
-                    g = r
     old = t._grad
     if old is None:
         if create_graph:
             t._grad = g
         else:
-            # never alias: the engine's gradient may be shared with another leaf or the caller
             t._grad = _Tensor._make(g._data.copy(), False, None, 0)
-    elif create_graph or old._rg:
+    elif create_graph or old._rg or not old._data.flags.writeable:
         t._grad = old + g
     else:
         xp.add(old._data, g._data, out=old._data, casting="unsafe")
@@ -272,22 +350,21 @@ def _accumulate(node, g, create_graph):
 
 
 def _check_anomaly(node, i, g):
+    """Anomaly mode: stop at the first node whose backward produced nan, naming its forward call."""
     d = g._data
-    if d.dtype.kind == "f" and not bool(xp.isfinite(d).all()):
-        bad = "nan" if bool(xp.isnan(d).any()) else "inf"
-        where = ""
-        if getattr(node, "_trace", None):
-            where = "\nTraceback of forward call that caused the error:\n" + node._trace
-        raise RuntimeError(
-            f"Function '{node._node_name}' returned {bad} values in its {i}th output." + where
-        )
+    if d.dtype.kind == "f" and bool(xp.isnan(d).any()):
+        trace = node._trace
+        if trace:
+            warnings.warn(
+                f"Error detected in {node._node_name}. Traceback of forward call that caused the error:\n{trace}",
+                UserWarning,
+                stacklevel=3,
+            )
+        where = ("\nTraceback of forward call that caused the error:\n" + trace) if trace else ""
+        raise RuntimeError(f"Function '{node._node_name}' returned nan values in its {i}th output." + where)
 
 
 def _np_to_dtype(dt):
     from .._dtype import from_np
 
     return from_np(dt)
-
-
-def _isfinite(x):
-    return math.isfinite(x)

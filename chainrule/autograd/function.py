@@ -6,11 +6,14 @@ output and returns one gradient per positional input (None where not needed), wr
 Tensor ops so that ``create_graph=True`` differentiates through it.
 
 The Function instance created by ``apply`` is both the ctx passed to forward/backward and the
-graph node (``tensor.grad_fn``).
+graph node (``tensor.grad_fn``). A node keeps its input edges in ``_next`` (the nodes) and
+``_nrs`` (which output of each, None when all are 0): few objects per node keeps a deep graph
+cheap for Python's garbage collector. ``next_functions`` presents them as torch does.
 """
 
 from __future__ import annotations
 
+import itertools
 import traceback
 
 from ..backend import xp
@@ -24,6 +27,23 @@ _FREED_MSG = (
     "through the graph a second time or if you need to access saved tensors after calling "
     "backward."
 )
+_FREED_HINT = (
+    " The node whose saved values are gone is {}. Usual cause: a tensor carried over from the previous "
+    "iteration (an RNN hidden state, a running loss total, an EMA) still holds that iteration's graph; cut it "
+    "with .detach() when carrying it (h = h.detach()) rather than passing retain_graph=True, which keeps every "
+    "past graph alive."
+)
+_TENSOR_KIND = {
+    "float32": "torch.FloatTensor",
+    "float64": "torch.DoubleTensor",
+    "float16": "torch.HalfTensor",
+    "int64": "torch.LongTensor",
+    "int32": "torch.IntTensor",
+    "bool": "torch.BoolTensor",
+}
+_seq = itertools.count()
+_new = object.__new__
+_NO_NEED = tuple((False,) * n for n in range(9))
 
 
 class _SavedOutput:
@@ -61,28 +81,31 @@ class Function:
         y = Square.apply(x)
     """
 
-    __slots__ = (
-        "next_functions",
-        "needs_input_grad",
-        "_saved",
-        "_saved_versions",
-        "_meta",
-        "_n_out",
-        "_freed",
-        "_pre_hooks",
-        "_post_hooks",
-        "_non_diff",
-        "materialize_grads",
-        "_out_meta",
-        "_trace",
-        "__dict__",
-        "__weakref__",
-    )
+    __slots__ = ("__dict__", "__weakref__")
 
     #: name of the backward node shown in ``grad_fn`` (built-ins end in "Backward0" like torch)
     _node_name = "FunctionBackward"
     #: built-in ops run forward on arrays and never capture grad mode in forward
     _builtin = False
+
+    # per-node state; class-level defaults so a call that records nothing writes nothing
+    needs_input_grad = ()
+    materialize_grads = True
+    _saved = None
+    _saved_versions = None
+    _freed = False
+    _non_diff = None
+    _dirty = None
+    _pre_hooks = None
+    _post_hooks = None
+    _retain = None
+    _trace = None
+    _n_out = 1
+    _next = ()
+    _nrs = None
+    _meta = ()
+    _out_meta = ()
+    _seq = 0
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -96,18 +119,22 @@ class Function:
 
     @staticmethod
     def backward(ctx, *grad_outputs):
-        raise NotImplementedError("You must implement either the backward or vjp method for your custom "
-                                  "autograd.Function to use it with backward mode AD.")
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for your custom autograd.Function to use it "
+            "with backward mode AD."
+        )
 
     def save_for_backward(self, *tensors) -> None:
         """Keep tensors for backward; modifying one in place before backward is detected."""
         self._saved = tensors
 
     def mark_non_differentiable(self, *tensors) -> None:
+        """Outputs that get no gradient (e.g. indices); they are returned with requires_grad=False."""
         self._non_diff = tensors
 
     def mark_dirty(self, *tensors) -> None:
-        pass
+        """Inputs forward modified in place; they become outputs of this node."""
+        self._dirty = tensors
 
     def set_materialize_grads(self, value: bool) -> None:
         self.materialize_grads = value
@@ -115,29 +142,31 @@ class Function:
     @property
     def saved_tensors(self) -> tuple:
         if self._freed:
-            raise RuntimeError(_FREED_MSG + f" (node: {self._node_name})")
+            raise RuntimeError(_FREED_MSG + _FREED_HINT.format(self._node_name))
         saved = self._saved
         if saved is None:
             return ()
         versions = self._saved_versions
+        if versions is None:  # forward ran without recording: nothing to check
+            return saved
         out = []
-        for i, t in enumerate(saved):
+        for t, ver in zip(saved, versions):
             if t is None:
                 out.append(None)
-                continue
-            if type(t) is _SavedOutput:
+            elif type(t) is _SavedOutput:
                 if t.vc.v != t.version:
                     _raise_modified(t.data.shape, t.data.dtype, self._node_name, t.out_nr, t.vc, t.version)
                 out.append(_Tensor._make(t.data, True, self, t.out_nr))
-                continue
-            if versions is not None:
+            elif not isinstance(t, _Tensor):
+                out.append(t)
+            else:
                 vc = t._vc
-                cur = vc.v if vc is not None else 0
-                if cur != versions[i]:
+                if vc is not None and vc.v != ver:
                     gf = t.grad_fn
-                    _raise_modified(t._data.shape, t._data.dtype,
-                                    gf._node_name if gf is not None else None, t._out_nr, vc, versions[i])
-            out.append(t)
+                    _raise_modified(
+                        t._data.shape, t._data.dtype, gf._node_name if gf is not None else None, t._out_nr, vc, ver
+                    )
+                out.append(t)
         return tuple(out)
 
     @property
@@ -145,6 +174,14 @@ class Function:
         return self.saved_tensors
 
     # -- node API --------------------------------------------------------------------------
+    @property
+    def next_functions(self) -> tuple:
+        """((node, output_nr), ...) for each input: None for inputs that need no gradient."""
+        nrs = self._nrs
+        if nrs is None:
+            return tuple([(n, 0) for n in self._next])
+        return tuple(zip(self._next, nrs))
+
     def name(self) -> str:
         return self._node_name
 
@@ -167,26 +204,26 @@ class Function:
         return f"<{self._node_name} object at {hex(id(self))}>"
 
     def __call__(self, *grads):
-        return self._run(list(grads), False)
+        return self._run(list(grads), True)
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        ctx = cls.__new__(cls)
-        ctx._saved = None
-        ctx._freed = False
-        ctx._non_diff = None
-        ctx.materialize_grads = True
+        ctx = _new(cls)
         if _state.enabled:
-            need = tuple([isinstance(a, _Tensor) and a._rg for a in args])
-            if True in need:
-                return _record(cls, ctx, need, args, kwargs)
-        else:
-            need = (False,) * len(args)
-        ctx.needs_input_grad = need
+            for a in args:
+                if isinstance(a, _Tensor) and a._rg:
+                    return _record(cls, ctx, args, kwargs)
+        if not cls._builtin:
+            ctx.needs_input_grad = _NO_NEED[len(args)] if len(args) < 9 else (False,) * len(args)
+            out = cls.forward(ctx, *args, **kwargs)
+            if type(out) is tuple:
+                return tuple([_plain(o) for o in out])
+            return _plain(out)
+        ctx.needs_input_grad = _NO_NEED[len(args)] if len(args) < 9 else (False,) * len(args)
         out = cls.forward(ctx, *args, **kwargs)
         if type(out) is tuple:
-            return tuple(_plain(o) for o in out)
-        return _plain(out)
+            return tuple([_plain(o) for o in out])
+        return _Tensor._make(out if type(out) is _ndarray else xp.asarray(out), False, None, 0)
 
     # -- engine entry ----------------------------------------------------------------------
     def _run(self, grads: list, keep: bool):
@@ -202,19 +239,23 @@ class Function:
             res = type(self).backward(self, *grads)
         if type(res) is not tuple:
             res = (res,) if not isinstance(res, list) else tuple(res)
-        n_in = len(self.next_functions)
-        if len(res) != n_in:
-            if len(res) > n_in and all(r is None for r in res[n_in:]):
-                res = res[:n_in]
-            elif self._builtin and len(res) < n_in:
-                res = res + (None,) * (n_in - len(res))
-            else:
-                raise RuntimeError(f"function {self._node_name} returned an incorrect number of gradients "
-                                   f"(expected {n_in}, got {len(res)})")
+        if len(res) != len(self._next):
+            res = self._fix_count(res)
         if not keep:
             self._saved = None
             self._freed = True
         return res
+
+    def _fix_count(self, res: tuple) -> tuple:
+        """Trailing Nones may be dropped; built-ins may return fewer gradients (the rest are None)."""
+        n_in = len(self._next)
+        if len(res) > n_in and all(r is None for r in res[n_in:]):
+            return res[:n_in]
+        if self._builtin and len(res) < n_in:
+            return res + (None,) * (n_in - len(res))
+        raise RuntimeError(
+            f"function {self._node_name} returned an incorrect number of gradients (expected {n_in}, got {len(res)})"
+        )
 
 
 class _RemovableHandle:
@@ -230,18 +271,33 @@ class _RemovableHandle:
         except ValueError:
             pass
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
 
 class AccumulateGrad:
     """Graph node that stores the incoming gradient into a leaf tensor's ``.grad``."""
 
-    __slots__ = ("variable", "_pre_hooks", "_post_hooks", "next_functions", "__weakref__")
+    __slots__ = ("variable", "_pre_hooks", "_post_hooks", "__weakref__")
     _node_name = "AccumulateGrad"
+    _next = ()
+    _nrs = None
+    _n_out = 1
+    _retain = None
+    # torch runs leaf accumulation before any other ready node
+    _seq = float("inf")
 
     def __init__(self, variable):
         self.variable = variable
         self._pre_hooks = None
         self._post_hooks = None
-        self.next_functions = ()
+
+    @property
+    def next_functions(self) -> tuple:
+        return ()
 
     def name(self) -> str:
         return "torch::autograd::AccumulateGrad"
@@ -252,7 +308,7 @@ class AccumulateGrad:
 
 def _raise_modified(shape, dtype, node_name, out_nr, vc, expected):
     shape_s = "[" + ", ".join(str(s) for s in shape) + "]"
-    kind = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor"}.get(str(dtype), "Tensor")
+    kind = _TENSOR_KIND.get(str(dtype), "Tensor")
     which = f"which is output {out_nr} of {node_name}" if node_name else "which is a leaf tensor"
     by = f" It was modified in place by {vc.op}." if vc is not None and vc.op else ""
     raise RuntimeError(
@@ -271,18 +327,39 @@ def _zeros_for(node, i):
 
 def _plain(out):
     """Wrap a forward result computed without graph recording."""
-    if type(out) is _Tensor:
-        return out
     if isinstance(out, _Tensor):
         return out
-    return _Tensor._make(out if isinstance(out, xp.ndarray) else xp.asarray(out), False, None, 0)
+    if out is None or not isinstance(out, (_ndarray, int, float, bool)) and not hasattr(out, "__array__"):
+        return out
+    return _Tensor._make(out if isinstance(out, _ndarray) else xp.asarray(out), False, None, 0)
 
 
-def _record(cls, ctx, need, args, kwargs):
+def _record(cls, ctx, args, kwargs):
     """Forward with graph recording: link the node to its inputs and its outputs to it."""
-    ctx.needs_input_grad = need
-    ctx._pre_hooks = None
-    ctx._post_hooks = None
+    need = []
+    nxt = []
+    meta = []
+    nrs = None
+    for a in args:
+        if isinstance(a, _Tensor) and a._rg:
+            need.append(True)
+            gf = a.grad_fn
+            if gf is None:
+                gf = a._accum
+                if gf is None:
+                    gf = a._accum = AccumulateGrad(a)
+            elif a._out_nr:
+                if nrs is None:
+                    nrs = [0] * len(args)
+                nrs[len(nxt)] = a._out_nr
+            nxt.append(gf)
+            d = a._data
+            meta.append((d.shape, d.dtype))
+        else:
+            need.append(False)
+            nxt.append(None)
+            meta.append(None)
+    ctx.needs_input_grad = tuple(need)
     if cls._builtin:
         out = cls.forward(ctx, *args, **kwargs)
     else:
@@ -291,59 +368,74 @@ def _record(cls, ctx, need, args, kwargs):
             out = cls.forward(ctx, *args, **kwargs)
         finally:
             _state.enabled = True
-    nxt = []
-    meta = []
-    for a, n in zip(args, need):
-        if n:
-            gf = a.grad_fn
-            if gf is None:
-                gf = a._accum
-                if gf is None:
-                    gf = a._accum = AccumulateGrad(a)
-                nxt.append((gf, 0))
-            else:
-                nxt.append((gf, a._out_nr))
-            meta.append((a._data.shape, a._data.dtype))
-        else:
-            nxt.append((None, 0))
-            meta.append(None)
-    ctx.next_functions = tuple(nxt)
-    ctx._meta = meta
+    ctx._next = tuple(nxt)
+    if nrs is not None:
+        ctx._nrs = tuple(nrs)
+    ctx._meta = tuple(meta)
+    ctx._seq = next(_seq)
     if anomaly_mode._enabled[0]:
         ctx._trace = "".join(traceback.format_stack()[:-3])
-    else:
-        ctx._trace = None
     saved = ctx._saved
-    nd = ctx._non_diff
+    if type(out) is _ndarray and cls._builtin:
+        if out.dtype.kind == "f":
+            res = _Tensor._make(out, True, ctx, 0)
+            m0 = meta[0]
+            if m0 is not None and m0[1] is out.dtype and m0[0] == out.shape:
+                ctx._out_meta = (m0,)  # same shape and dtype as the first input: share its entry
+            else:
+                ctx._out_meta = ((out.shape, out.dtype),)
+        else:
+            res = _Tensor._make(out, False, None, 0)
+        if saved is not None:
+            _prepare_saved(ctx, saved, (res,))
+        return res
     if type(out) is tuple:
         ctx._n_out = len(out)
-        outs = tuple(_link(o, ctx, i, nd, args) for i, o in enumerate(out))
-        ctx._out_meta = [(o._data.shape, o._data.dtype) for o in outs]
+        outs = tuple([_link(o, ctx, i, args) for i, o in enumerate(out)])
+        ctx._out_meta = tuple([(o._data.shape, o._data.dtype) if isinstance(o, _Tensor) else ((), None) for o in outs])
         if saved is not None:
-            _prepare_saved(ctx, saved, outs, args, out)
+            _prepare_saved(ctx, saved, outs)
         return outs
-    ctx._n_out = 1
-    res = _link(out, ctx, 0, nd, args)
-    ctx._out_meta = ((res._data.shape, res._data.dtype),)
+    res = _link(out, ctx, 0, args)
+    if isinstance(res, _Tensor):
+        ctx._out_meta = ((res._data.shape, res._data.dtype),)
     if saved is not None:
-        _prepare_saved(ctx, saved, (res,), args, (out,))
+        _prepare_saved(ctx, saved, (res,))
     return res
 
 
-def _link(o, ctx, i, nd, args):
+def _link(o, ctx, i, args):
+    """The i-th output as a tensor whose grad_fn is ``ctx`` (non-differentiable outputs excepted)."""
     if isinstance(o, _Tensor):
+        nd = ctx._non_diff
         if nd is not None and any(o is t for t in nd):
+            if o._rg or o.grad_fn is not None:
+                return _Tensor._make(o._data, False, None, 0)
+            return o
+        dirty = ctx._dirty
+        if dirty is not None and any(o is t for t in dirty):
+            # an input modified in place: it becomes this node's output (history rebased)
+            vc = o._vc_get()
+            vc.v += 1
+            o.grad_fn = ctx
+            o._out_nr = i
+            o._rg = True
             return o
         # a returned input (or any tensor) becomes a new output tensor sharing its data
         data = o._data
-    else:
-        data = o if isinstance(o, xp.ndarray) else xp.asarray(o)
+        t = _Tensor._make(data, data.dtype.kind == "f", ctx if data.dtype.kind == "f" else None, i)
+        if o._vc is not None and any(o is a for a in args):
+            t._vc = o._vc
+        return t
+    if o is None or not (isinstance(o, (_ndarray, int, float, bool)) or hasattr(o, "__array__")):
+        return o  # non-tensor outputs of custom Functions pass through
+    data = o if isinstance(o, _ndarray) else xp.asarray(o)
     if data.dtype.kind != "f":
         return _Tensor._make(data, False, None, 0)
     return _Tensor._make(data, True, ctx, i)
 
 
-def _prepare_saved(ctx, saved, outs, args, raws=()):
+def _prepare_saved(ctx, saved, outs):
     versions = []
     items = []
     for t in saved:
@@ -353,13 +445,16 @@ def _prepare_saved(ctx, saved, outs, args, raws=()):
             continue
         if not isinstance(t, _Tensor):
             # built-ins may save an output array directly
-            # (a ufunc on a 0-d array returns a NumPy scalar, which _link wraps anew: match the raw output too)
-            for o, r in zip(outs, raws or outs):
-                if o._data is t or r is t:
+            for o in outs:
+                if isinstance(o, _Tensor) and o._data is t:
                     t = o
                     break
             else:
-                t = _Tensor._make(t, False, None, 0)
+                if not isinstance(t, (_ndarray, xp.generic)):
+                    items.append(t)
+                    versions.append(0)
+                    continue
+                t = _Tensor._make(xp.asarray(t), False, None, 0)
         if t.grad_fn is ctx:
             vc = t._vc
             if vc is None:
@@ -367,11 +462,12 @@ def _prepare_saved(ctx, saved, outs, args, raws=()):
             items.append(_SavedOutput(t._data, vc, t._out_nr))
             versions.append(vc.v)
         else:
+            # no counter yet means version 0; an in-place op creates it at version 1
             vc = t._vc
             items.append(t)
             versions.append(vc.v if vc is not None else 0)
     ctx._saved = tuple(items)
-    ctx._saved_versions = versions
+    ctx._saved_versions = tuple(versions)
 
 
 class _VersionCounter:
@@ -403,6 +499,7 @@ class once_differentiable:
 
 
 _Tensor = None  # bound by chainrule._tensor to avoid an import cycle
+_ndarray = xp.ndarray
 
 
 def _bind_tensor(cls):

@@ -36,6 +36,29 @@ class _Op(Function):
     _builtin = True
 
 
+try:  # np.errstate costs ~1 us per use; setting NumPy's error-state context variable directly ~0.2 us
+    from numpy._core._ufunc_config import _extobj_contextvar as _errvar
+    from numpy._core.umath import _make_extobj
+
+    _IGNORE = _make_extobj(all="ignore")
+
+    class _quiet:
+        """Suppress NumPy floating-point warnings (torch silently returns inf/nan)."""
+
+        __slots__ = ("tok",)
+
+        def __enter__(self):
+            self.tok = _errvar.set(_IGNORE)
+
+        def __exit__(self, *exc):
+            _errvar.reset(self.tok)
+
+except ImportError:  # pragma: no cover - other NumPy versions
+
+    def _quiet():
+        return np.errstate(all="ignore")
+
+
 def _bin(fn, a, b, ad, bd):
     try:
         return fn(ad, bd)
@@ -82,18 +105,36 @@ def _int_zero_div(ad, bd) -> None:
         raise RuntimeError("ZeroDivisionError")
 
 
+def _not_freed(ctx) -> None:
+    """An op that saved nothing still refuses a second backward through a freed graph, as torch."""
+    if ctx._freed:
+        ctx.saved_tensors  # noqa: B018  (raises the freed-graph error)
+
+
 def _zeros(g):
     return _make(xp.zeros_like(g._data), False, None, 0)
 
 
 # ---- arithmetic ---------------------------------------------------------------------------
+def _bcast_error(a, b):
+    sb = b._data.shape if isinstance(b, Tensor) else ()
+    return RuntimeError(_bcast_msg((a._data.shape, sb)))
+
+
 class Add(_Op):
     """d(a+b)/da = 1, d(a+b)/db = 1"""
 
     @staticmethod
     def forward(ctx, a, b):
-        ad, bd = prep2(a, b)
-        return _bin(xp.add, a, b, ad, bd)
+        ad = a._data
+        if type(b) is Tensor and b._data.dtype == ad.dtype:
+            bd = b._data
+        else:
+            ad, bd = prep2(a, b)
+        try:
+            return ad + bd
+        except ValueError:
+            raise _bcast_error(a, b) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -105,10 +146,17 @@ class Sub(_Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        if a._data.dtype.kind == "b" or _is_bool(b):
-            _check_sub(a, b)
-        ad, bd = prep2(a, b)
-        return _bin(xp.subtract, a, b, ad, bd)
+        ad = a._data
+        if type(b) is Tensor and b._data.dtype == ad.dtype and ad.dtype.kind != "b":
+            bd = b._data
+        else:
+            if ad.dtype.kind == "b" or _is_bool(b):
+                _check_sub(a, b)
+            ad, bd = prep2(a, b)
+        try:
+            return ad - bd
+        except ValueError:
+            raise _bcast_error(a, b) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -141,15 +189,27 @@ class Mul(_Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        ad, bd = prep2(a, b)
+        ad = a._data
+        if type(b) is Tensor and b._data.dtype == ad.dtype:
+            bd = b._data
+        else:
+            ad, bd = prep2(a, b)
         na, nb = ctx.needs_input_grad
-        if na or nb:
-            ctx.save_for_backward(a if nb else None, b if na and isinstance(b, Tensor) else None)
-            ctx.scalar = b
-        return _bin(xp.multiply, a, b, ad, bd)
+        if nb:
+            ctx._saved = (a, b if na else None)
+        elif na and isinstance(b, Tensor):
+            ctx._saved = (None, b)
+        ctx.scalar = b
+        try:
+            return ad * bd
+        except ValueError:
+            raise _bcast_error(a, b) from None
 
     @staticmethod
     def backward(ctx, g):
+        if ctx._saved is None:  # a Python-number factor: nothing was saved
+            _not_freed(ctx)
+            return g * ctx.scalar, None
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
         ga = (g * (b if b is not None else ctx.scalar)) if na else None
@@ -163,19 +223,19 @@ class Div(_Op):
     @staticmethod
     def forward(ctx, a, b):
         ad, bd = _float_pair(a, b)
-        na, nb = ctx.needs_input_grad
-        if na or nb:
-            ctx.save_for_backward(a if nb else None, b if isinstance(b, Tensor) else None)
-            ctx.scalar = b
-        with np.errstate(divide="ignore", invalid="ignore"):
+        if isinstance(b, Tensor):
+            ctx._saved = (a if ctx.needs_input_grad[1] else None, b)
+        ctx.scalar = b
+        with _quiet():
             return _bin(xp.true_divide, a, b, ad, bd)
 
     @staticmethod
     def backward(ctx, g):
+        if ctx._saved is None:  # divided by a Python number: nothing was saved
+            _not_freed(ctx)
+            return g / ctx.scalar, None
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
-        if b is None:
-            return g / ctx.scalar, None
         ga = g / b if na else None
         gb = -g * ((a / b) / b) if nb else None
         return ga, gb
@@ -190,7 +250,7 @@ class RDiv(_Op):
     def forward(ctx, a, s):
         ctx.save_for_backward(a)
         ctx.scalar = s
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        with _quiet():
             return xp.reciprocal(float_data(a)) * s
 
     @staticmethod
@@ -204,7 +264,7 @@ class Reciprocal(_Op):
 
     @staticmethod
     def forward(ctx, a):
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with _quiet():
             out = xp.reciprocal(float_data(a))
         ctx.save_for_backward(out)
         return out
@@ -247,7 +307,7 @@ class PowScalar(_Op):
         ctx.p = p
         if ad.dtype.kind == "b":
             return xp.power(ad.astype(np.int8), pd).astype(np.bool_)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        with _quiet():
             return xp.power(ad, pd)
 
     @staticmethod
@@ -276,7 +336,7 @@ class Pow(_Op):
         if ad.dtype.kind in "iu":
             out = _int_pow(ad, bd)
         else:
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            with _quiet():
                 out = _bin(xp.power, a, b, ad, bd)
         ctx.save_for_backward(a, b, out)
         return out
@@ -320,7 +380,7 @@ class RPowScalar(_Op):
         if bd.dtype.kind in "iu":
             out = _int_pow(np.asarray(sd, dtype=bd.dtype), bd)
         else:
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            with _quiet():
                 out = xp.power(np.asarray(sd, dtype=bd.dtype), bd)
         ctx.save_for_backward(out)
         ctx.s = s
@@ -340,7 +400,7 @@ class Exp2(_Op):
 
     @staticmethod
     def forward(ctx, a):
-        with np.errstate(over="ignore"):
+        with _quiet():
             out = xp.exp2(float_data(a))
         ctx.save_for_backward(out)
         return out
@@ -357,7 +417,7 @@ class Exp(_Op):
 
     @staticmethod
     def forward(ctx, a):
-        with np.errstate(over="ignore"):
+        with _quiet():
             out = xp.exp(float_data(a))
         ctx.save_for_backward(out)
         return out
@@ -373,7 +433,7 @@ class Expm1(_Op):
 
     @staticmethod
     def forward(ctx, a):
-        with np.errstate(over="ignore"):
+        with _quiet():
             out = xp.expm1(float_data(a))
         ctx.save_for_backward(out)
         return out
@@ -392,7 +452,7 @@ class _LogLike(_Op):
     @classmethod
     def forward(cls, ctx, a):
         ctx.save_for_backward(a)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with _quiet():
             return cls.fn(float_data(a))
 
 
@@ -446,7 +506,7 @@ class Sqrt(_Op):
 
     @staticmethod
     def forward(ctx, a):
-        with np.errstate(invalid="ignore"):
+        with _quiet():
             out = xp.sqrt(float_data(a))
         ctx.save_for_backward(out)
         return out
@@ -462,7 +522,7 @@ class Rsqrt(_Op):
 
     @staticmethod
     def forward(ctx, a):
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with _quiet():
             out = 1.0 / xp.sqrt(float_data(a))
         ctx.save_for_backward(out)
         return out
@@ -538,7 +598,7 @@ class Sigmoid(_Op):
     def forward(ctx, a):
         d = float_data(a)
         # exp(-a) overflows to inf for a << 0 and 1/(1+inf) is exactly 0: finite without a split
-        with np.errstate(over="ignore"):
+        with _quiet():
             out = 1.0 / (1.0 + xp.exp(-d))
         ctx.save_for_backward(out)
         return out
@@ -969,7 +1029,7 @@ class Addcdiv(_Op):
         ctx.value = value
         dt = _result_np(a, t1, t2)
         try:
-            with np.errstate(divide="ignore", invalid="ignore"):
+            with _quiet():
                 return a._data.astype(dt, copy=False) + value * t1._data.astype(dt, copy=False) / t2._data.astype(
                     dt, copy=False
                 )
@@ -995,7 +1055,7 @@ class FloorDivide(_Op):
         ad, bd = prep2(a, b)
         _not_for_bool("div_floor_cpu", ad)
         _int_zero_div(ad, bd)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with _quiet():
             return _bin(xp.floor_divide, a, b, ad, bd)
 
     @staticmethod
@@ -1013,7 +1073,7 @@ class DivMode(_Op):
         ad, bd = prep2(a, b)
         _not_for_bool(f"div_{mode}_cpu", ad)
         _int_zero_div(ad, bd)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with _quiet():
             if mode == "floor":
                 return _bin(xp.floor_divide, a, b, ad, bd)
             if ad.dtype.kind == "f":
@@ -1035,7 +1095,7 @@ class Remainder(_Op):
         _not_for_bool("remainder_cpu", ad)
         _int_zero_div(ad, bd)
         ctx.save_for_backward(a, b if isinstance(b, Tensor) else None)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with _quiet():
             return _bin(xp.remainder, a, b, ad, bd)
 
     @staticmethod
@@ -1060,7 +1120,7 @@ class Fmod(_Op):
         _not_for_bool("fmod_cpu", ad)
         _int_zero_div(ad, bd)
         ctx.save_for_backward(a, b if isinstance(b, Tensor) else None)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with _quiet():
             return _bin(xp.fmod, a, b, ad, bd)
 
     @staticmethod
@@ -1123,7 +1183,26 @@ class CopyFrom(_Op):
 
     @staticmethod
     def backward(ctx, g):
-        return None, g
+        nd, ns = ctx.needs_input_grad
+        return (_zeros(g) if nd else None), (g if ns else None)
+
+
+class Fill(CopyFrom):
+    """dst.fill_(value): the old dst gets a zero gradient, a tensor value the sum of the gradient"""
+
+    _node_name = "FillBackward2"
+
+
+class Zero(_Op):
+    """dst.zero_(): zero gradient for the old dst"""
+
+    @staticmethod
+    def forward(ctx, dst):
+        return xp.zeros_like(dst._data)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _zeros(g)
 
 
 def _cast(a, np_dtype):
@@ -1132,6 +1211,14 @@ def _cast(a, np_dtype):
 
 def copy_from(dst, src):
     return CopyFrom.apply(dst, src)
+
+
+def fill_from(dst, value):
+    return Fill.apply(dst, value)
+
+
+def zero_like_op(dst):
+    return Zero.apply(dst)
 
 
 # ---- public function forms ------------------------------------------------------------------

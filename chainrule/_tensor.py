@@ -9,6 +9,7 @@ output of grad_fn this is), ``_grad``, ``_vc`` (version counter shared with view
 from __future__ import annotations
 
 import builtins
+import numbers
 import warnings
 import weakref
 
@@ -315,9 +316,13 @@ class Tensor:
         return self._data
 
     def __float__(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return builtins.float(self.item())
 
     def __int__(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return builtins.int(self.item())
 
     def __bool__(self):
@@ -364,12 +369,17 @@ class Tensor:
         dt = kwargs.get("dtype")
         copy = kwargs.get("copy", False)
         for a in args:
-            if isinstance(a, D.dtype):
+            if isinstance(a, D.dtype) and dt is None:
                 dt = a
-            elif isinstance(a, Tensor):
+            elif isinstance(a, Tensor) and dt is None:
                 dt = a.dtype
-            elif isinstance(a, str) or type(a).__name__ == "device":
+            elif isinstance(a, (str, builtins.int)) or type(a).__name__ == "device":
                 _check_device(a)
+            elif a is not None and not isinstance(a, builtins.bool):
+                raise TypeError(
+                    f"to() received an invalid combination of arguments - got ({', '.join(type(x).__name__ for x in args)}"
+                    "), but expected (torch.device device, torch.dtype dtype), (torch.dtype dtype) or (Tensor other)"
+                )
         if "device" in kwargs:
             _check_device(kwargs["device"])
         if dt is None or D.to_np(dt) == self._data.dtype:
@@ -528,6 +538,11 @@ class Tensor:
 
     def fill_(self, value):
         self._check_inplace("fill_")
+        if not isinstance(value, (Tensor, numbers.Number, np.generic)):
+            raise TypeError(
+                f"fill_() received an invalid combination of arguments - got ({type(value).__name__}), "
+                "but expected (Tensor value) or (Number value)"
+            )
         if not isinstance(value, Tensor):
             value = Tensor._make(xp.asarray(value, dtype=self._data.dtype), False, None, 0)
         elif value._data.ndim != 0:

@@ -225,3 +225,34 @@ def test_size_and_shape_objects():
     assert chainrule.zeros(2, 3).size(-2) == 2
     with pytest.raises(IndexError, match="Dimension out of range"):
         chainrule.zeros(2, 3).size(2)
+
+
+# fmt: off
+USER_ERRORS = [
+    "x + [1, 2, 3]", "x + 'a'", "x * None", "T.zeros('a')", "x.to('float')", "x.fill_('a')", "T.full((2,), 'a')",
+    "T.arange('a')", "T.tensor([1, 2]) + T.tensor([1, 2, 3])", "x.item()", "x.size(5)", "T.tensor([[1, 2], [3]])",
+    "T.eye(-1)", "T.linspace(0, 1, -1)", "x.long().requires_grad_()", "T.tensor([1.]) / 'a'", "x ** 'a'",
+    "T.where(x, x, x)", "x.to(T.int64).sum().backward()", "x.backward()", "T.tensor(1) < 'a'", "T.maximum(x, 2)",
+    "T.ones(2, 3).mul_(T.ones(3, 3))", "T.ones(2, dtype=T.int64).add_(1.5)", "T.ones(2, dtype=T.int64).mul_(T.ones(2))",
+    "T.ones(2).copy_(T.ones(3))", "T.empty(2, -1)", "T.full((2,), 1).fill_(1.5)", "x.new_zeros(-1)",
+    "T.ones(2).to(np.float64)", "T.tensor([1, 2]).to(T.float32, T.float64)", "int(T.tensor([1., 2.]))",
+    "float(T.ones(2))", "bool(T.ones(2))", "T.ones(2).fill_(T.ones(2))", "T.arange(0, 10, -1)",
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("expr", USER_ERRORS)
+def test_user_errors_raise_like_torch(expr):
+    """Mistakes raise torch's exception type (never a raw NumPy error), or both libraries accept them."""
+    out = []
+    for T in (torch, chainrule):
+        x = T.tensor([1.0, 2.0, 3.0])
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                eval(expr, {"T": T, "np": np, "x": x})  # noqa: S307
+            out.append("ok")
+        except Exception as e:  # noqa: BLE001
+            assert not type(e).__module__.startswith("numpy"), f"raw NumPy error: {e!r}"
+            out.append(type(e).__name__)
+    assert out[1] == out[0]

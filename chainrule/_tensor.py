@@ -376,9 +376,10 @@ class Tensor:
             elif isinstance(a, (str, builtins.int)) or type(a).__name__ == "device":
                 _check_device(a)
             elif a is not None and not isinstance(a, builtins.bool):
+                got = ", ".join(type(x).__name__ for x in args)
                 raise TypeError(
-                    f"to() received an invalid combination of arguments - got ({', '.join(type(x).__name__ for x in args)}"
-                    "), but expected (torch.device device, torch.dtype dtype), (torch.dtype dtype) or (Tensor other)"
+                    f"to() received an invalid combination of arguments - got ({got}), but expected "
+                    "(torch.device device, torch.dtype dtype), (torch.dtype dtype) or (Tensor other)"
                 )
         if "device" in kwargs:
             _check_device(kwargs["device"])

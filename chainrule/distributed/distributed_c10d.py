@@ -417,7 +417,17 @@ def _abort_hook(exc_type, exc, tb) -> None:
         # the launcher forwards output through a proxy that the abort kills: let it drain first
         time.sleep(_ABORT_GRACE)
     finally:
-        _MPI.COMM_WORLD.Abort(1)
+        _abort(1)
+
+
+def _abort(code: int) -> None:
+    """End the whole MPI job now. MPI_Abort can return before the launcher acts on it; exiting
+    right away keeps this rank from running on (or hanging in MPI_Finalize), and the launcher
+    stops the others when it sees this rank gone."""
+    try:
+        _MPI.COMM_WORLD.Abort(code)
+    finally:
+        os._exit(code)
 
 
 def _install_excepthook() -> None:

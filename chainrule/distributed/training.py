@@ -170,4 +170,4 @@ def fail_fast(prog: str = "chainrule") -> Iterator[None]:
         sys.stdout.flush()
         sys.stderr.flush()
         time.sleep(c10d._ABORT_GRACE)
-        c10d._MPI.COMM_WORLD.Abort(130 if isinstance(e, KeyboardInterrupt) else 1)
+        c10d._abort(130 if isinstance(e, KeyboardInterrupt) else 1)

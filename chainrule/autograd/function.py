@@ -155,7 +155,9 @@ class Function:
                 out.append(None)
             elif type(t) is _SavedOutput:
                 if t.vc.v != t.version:
-                    _raise_modified(t.data.shape, t.data.dtype, self._node_name, t.out_nr, t.vc, t.version)
+                    _raise_modified(
+                        t.data.shape, t.data.dtype, self._node_name, t.out_nr, t.vc, t.version, self._node_name
+                    )
                 out.append(_Tensor._make(t.data, True, self, t.out_nr))
             elif not isinstance(t, _Tensor):
                 out.append(t)
@@ -163,9 +165,8 @@ class Function:
                 vc = t._vc
                 if vc is not None and vc.v != ver:
                     gf = t.grad_fn
-                    _raise_modified(
-                        t._data.shape, t._data.dtype, gf._node_name if gf is not None else None, t._out_nr, vc, ver
-                    )
+                    made_by = gf._node_name if gf is not None else None
+                    _raise_modified(t._data.shape, t._data.dtype, made_by, t._out_nr, vc, ver, self._node_name)
                 out.append(t)
         return tuple(out)
 
@@ -306,11 +307,13 @@ class AccumulateGrad:
         return f"<AccumulateGrad object at {hex(id(self))}>"
 
 
-def _raise_modified(shape, dtype, node_name, out_nr, vc, expected):
+def _raise_modified(shape, dtype, node_name, out_nr, vc, expected, saved_by=None):
     shape_s = "[" + ", ".join(str(s) for s in shape) + "]"
     kind = _TENSOR_KIND.get(str(dtype), "Tensor")
     which = f"which is output {out_nr} of {node_name}" if node_name else "which is a leaf tensor"
     by = f" It was modified in place by {vc.op}." if vc is not None and vc.op else ""
+    if saved_by:
+        by = f" {saved_by} saved it for its backward." + by
     raise RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace operation: "
         f"[{kind} {shape_s}], {which}, is at version {vc.v if vc else 0}; expected version {expected} "

@@ -68,8 +68,28 @@ def _view_of(out: Tensor, a: Tensor, fn=None, args=()) -> Tensor:
                 out._view_fn = ((fn, args),)
             else:
                 out._base = base
-                out._view_fn = a._view_fn + ((fn, args),)
+                out._view_fn = _ViewChain(a._view_fn, fn, args)
     return out
+
+
+class _ViewChain:
+    """A view's replay steps as a parent link plus one step: O(1) per view, so a long chain of views of
+    views stays linear; iterating yields the (fn, args) steps from the root base outwards."""
+
+    __slots__ = ("parent", "step")
+
+    def __init__(self, parent, fn, args):
+        self.parent = parent
+        self.step = (fn, args)
+
+    def __iter__(self):
+        steps = []
+        node = self
+        while type(node) is _ViewChain:
+            steps.append(node.step)
+            node = node.parent
+        steps.extend(reversed(node))
+        return reversed(steps)
 
 
 def _views_of(outs, a, keys):

@@ -129,6 +129,28 @@ class _ConvNd(Module):
             s += ", padding_mode={padding_mode}"
         return s.format(**self.__dict__)
 
+    def _check_input(self, input: Tensor) -> None:
+        """Name the layer and the mismatched dimension when the input cannot fit (a shape check only)."""
+        shape = input.shape
+        n = self._nd
+        w = self.weight.shape
+        channels = w[0] if self.transposed else w[1] * self.groups
+        if len(shape) in (n + 1, n + 2) and shape[-n - 1] == channels:
+            return
+        layer = f"{self._get_name()}({self.extra_repr()}) got input of shape {tuple(shape)}"
+        if len(shape) not in (n + 1, n + 2):
+            raise RuntimeError(
+                f"{layer}: expected {n + 1}-D (unbatched) or {n + 2}-D (batched) input, got {len(shape)}-D "
+                f"(Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to conv{n}d, but got input of size: "
+                f"{list(shape)})"
+            )
+        given = "transposed=1" if self.transposed else f"groups={self.groups}"
+        full = list(shape) if len(shape) == n + 2 else [1, *shape]
+        raise RuntimeError(
+            f"{layer}: channel dim {shape[-n - 1]} != in_channels {channels} (Given {given}, weight of size "
+            f"{list(w)}, expected input{full} to have {channels} channels, but got {shape[-n - 1]} channels instead)"
+        )
+
     def __setstate__(self, state) -> None:
         super().__setstate__(state)
         if not hasattr(self, "padding_mode"):
@@ -176,6 +198,7 @@ class _Conv(_ConvNd):
         return fn(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
 
     def forward(self, input: Tensor) -> Tensor:
+        self._check_input(input)
         return self._conv_forward(input, self.weight, self.bias)
 
 
@@ -257,6 +280,7 @@ class _ConvTransposeNd(_ConvNd):
         return tuple(res)
 
     def forward(self, input: Tensor, output_size=None) -> Tensor:
+        self._check_input(input)
         n = self._nd
         op = self._output_padding(input, output_size, self.stride, self.padding, self.kernel_size, n, self.dilation)
         return type(self)._fn(input, self.weight, self.bias, self.stride, self.padding, op, self.groups, self.dilation)

@@ -50,6 +50,15 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Tensor) -> Tensor:
+        shape = input.shape
+        w = self.weight.shape
+        if shape and shape[-1] != w[-1]:
+            rows = math.prod(shape[:-1])
+            raise RuntimeError(
+                f"{self._get_name()}({self.extra_repr()}) got input of shape {tuple(shape)}: last dim {shape[-1]} "
+                f"!= in_features {w[-1]} (mat1 and mat2 shapes cannot be multiplied ({rows}x{shape[-1]} and "
+                f"{w[-1]}x{w[0]}))"
+            )
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:

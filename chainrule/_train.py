@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import secrets
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -152,8 +152,8 @@ def restore_model(ckpt: dict, path: str) -> nn.Module:
 
 def atomic_write(path: Path, write) -> None:
     """Write through ``write(tmp_path)`` into a temporary file beside ``path``, then rename over it."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
+    # a fresh name that the writer creates itself, so the file gets the usual permissions (umask)
+    tmp = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
         write(tmp)
         os.replace(tmp, path)

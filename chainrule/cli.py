@@ -221,7 +221,7 @@ def cmd_explain(args) -> int:
     if args.graph is not None:
         if args.graph.exists() and args.graph.is_dir():
             raise _usage(f"--graph {args.graph} is a folder")
-        written = torch.viz.draw(loss, args.graph, params=names, show_values=True, show_grads=True)
+        written = torch.viz.draw(loss, args.graph, params={**names, "L": loss}, show_values=True, show_grads=True)
         print(f"\ngraph written to {written}")
     return 0
 

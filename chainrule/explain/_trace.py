@@ -294,6 +294,11 @@ def _fill_forward(trace_nodes, index, named):
         if info is not None and len(labels) >= info.arity:
             tn.expr = _fill(info.template, labels, info.binary)
             tn.rules = [_fill(r, labels, True) for r in info.rules] + [None] * (len(labels) - len(info.rules))
+            p = operand_vals[1] if type(node).__name__ == "PowScalar" else None
+            if isinstance(p, (int, float)) and not isinstance(p, bool):
+                # d(a^p)/da with the exponent worked out: 2*a rather than 2*a**(2-1)
+                q = p - 1
+                tn.rules[0] = f"{p}*{labels[0]}" if q == 1 else f"{p}*{labels[0]}**{q if q >= 0 else f'({q})'}"
         else:
             tn.expr = f"{_short(node._node_name)}({', '.join(lab for lab in labels if lab is not None)})"
             tn.rules = [None] * len(labels)

@@ -9,10 +9,10 @@ any depth (a 100,000-op chain) are fine.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -240,7 +240,8 @@ def draw(tensor: Tensor, path, format: str | None = None, **kwargs) -> Path:
 
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # umask applies, as for a plain open()
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

@@ -51,14 +51,15 @@ class Tensor:
         "_out_nr",
         "_grad",
         "_vc",
-        "_accum",
-        "_retains_grad",
-        "_name",
-        "_base",
         "__weakref__",
         "__dict__",
     )
     __array_priority__ = 1000
+    # rarely set per-tensor state: class defaults, so creating a tensor does not write them
+    _accum = None  # this leaf's AccumulateGrad node, made lazily
+    _retains_grad = False
+    _name = None
+    _base = None  # the tensor this one is a view of (set by view ops)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         # np.exp(t) / ndarray * t run the chainrule op (a Tensor, gradients flow) or raise a TypeError with a hint
@@ -82,10 +83,6 @@ class Tensor:
         t._out_nr = out_nr
         t._grad = None
         t._vc = None
-        t._accum = None
-        t._retains_grad = False
-        t._name = None
-        t._base = None
         return t
 
     # -- metadata -------------------------------------------------------------------------
@@ -768,10 +765,6 @@ def _init(t, arr, requires_grad):
     t._out_nr = 0
     t._grad = None
     t._vc = None
-    t._accum = None
-    t._retains_grad = False
-    t._name = None
-    t._base = None
     if requires_grad:
         t.requires_grad = True
 

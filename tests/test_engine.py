@@ -479,6 +479,12 @@ def test_grad_mode_context_managers_and_decorators():
             assert g(x).requires_grad
         with T.set_grad_enabled(False):
             assert not (x * 2).requires_grad
+
+        @T.set_grad_enabled(False)
+        def k(a):
+            return a * 2
+
+        assert T.is_grad_enabled() and not k(x).requires_grad and T.is_grad_enabled()
         T.set_grad_enabled(False)
         assert not T.is_grad_enabled()
         T.set_grad_enabled(True)

@@ -97,8 +97,17 @@ class set_grad_enabled(_DecoratorContextManager):
     def __exit__(self, *exc):
         _state.enabled = self.prev
 
+    def __call__(self, func):
+        # used as a decorator: undo the switch __init__ made; each call sets and restores the mode
+        _state.enabled = self.prev
+        return super().__call__(func)
+
     def clone(self):
-        return type(self)(self.mode)
+        obj = type(self).__new__(type(self))
+        obj.prev = _state.enabled
+        obj.mode = self.mode
+        _state.enabled = self.mode
+        return obj
 
 
 class inference_mode(_DecoratorContextManager):

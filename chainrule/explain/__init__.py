@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._chain import Chain, Path
 from ._render import _count, render
-from ._trace import Chain, Path, TraceNode, build_trace
+from ._trace import TraceNode, build_trace
 
 __all__ = ["explain", "Trace", "TraceNode", "Chain", "Path"]
 

@@ -1,9 +1,10 @@
 """Tensor: an N-d array (``_data``) plus what reverse-mode autodiff needs.
 
 Slots keep the per-op cost low: ``_rg`` (requires_grad), ``grad_fn`` and ``_out_nr`` (which
-output of grad_fn this is), ``_grad``, ``_vc`` (version counter shared with views, made lazily),
-``_accum`` (this leaf's AccumulateGrad node, made lazily). Operators are one-line calls into
-``chainrule.ops``; most named methods are bound there from the function forms.
+output of grad_fn this is), ``_grad``, ``_vc`` (version counter shared with views, made lazily).
+Rarely set state (``_accum``, this leaf's AccumulateGrad node; ``_base`` for views) are class
+defaults. Operators are one-line calls into ``chainrule.ops``; most named methods are bound there
+from the function forms.
 """
 
 from __future__ import annotations
@@ -67,7 +68,9 @@ class Tensor:
 
     def __init__(self, *args, requires_grad=False, dtype=None):
         # legacy constructor: Tensor(data) / Tensor(*sizes)
-        if len(args) == 1 and not isinstance(args[0], (builtins.int, np.integer)):
+        if not args:
+            arr = np.zeros((0,), dtype=D.get_default_dtype().np)
+        elif len(args) == 1 and not isinstance(args[0], (builtins.int, np.integer)):
             data = args[0]
             arr = data._data.copy() if isinstance(data, Tensor) else np.array(data, dtype=np.float32)
         else:
@@ -797,15 +800,6 @@ def _check_device(dev):
         raise RuntimeError(f"chainrule runs on the CPU only: device '{s}' is not available")
 
 
-class _NoGrad:
-    def __enter__(self):
-        self.prev = _state.enabled
-        _state.enabled = False
-
-    def __exit__(self, *e):
-        _state.enabled = self.prev
-
-
 _OPS = []
 
 
@@ -822,64 +816,13 @@ def _make_inplace(name):
     return method
 
 
-for _name in (
-    "neg",
-    "abs",
-    "exp",
-    "exp2",
-    "expm1",
-    "log",
-    "log2",
-    "log10",
-    "log1p",
-    "sqrt",
-    "rsqrt",
-    "square",
-    "reciprocal",
-    "sin",
-    "cos",
-    "tan",
-    "tanh",
-    "sigmoid",
-    "relu",
-    "sign",
-    "sgn",
-    "floor",
-    "ceil",
-    "trunc",
-    "frac",
-    "round",
-    "clamp_min",
-    "clamp_max",
-    "remainder",
-    "fmod",
-    "floor_divide",
-    "lerp",
-    "addcmul",
-    "addcdiv",
-    "nan_to_num",
-    "erf",
-    "erfinv",
-    "logical_not",
-    "logical_and",
-    "logical_or",
-    "eq",
-    "ne",
-    "lt",
-    "le",
-    "gt",
-    "ge",
-    "maximum",
-    "minimum",
-    "float_power",
-    "fix",
-    "negative",
-    "absolute",
-    "subtract",
-    "multiply",
-    "divide",
-    "true_divide",
-):
+_INPLACE_VARIANTS = (
+    "neg abs exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square reciprocal sin cos tan tanh sigmoid "
+    "relu sign sgn floor ceil trunc frac round clamp_min clamp_max remainder fmod floor_divide lerp "
+    "addcmul addcdiv nan_to_num erf erfinv logical_not logical_and logical_or eq ne lt le gt ge maximum "
+    "minimum float_power fix negative absolute subtract multiply divide true_divide"
+).split()
+for _name in _INPLACE_VARIANTS:
     setattr(Tensor, _name + "_", _make_inplace(_name))
 
 _fn._bind_tensor(Tensor)

@@ -44,6 +44,8 @@ _TENSOR_KIND = {
 _seq = itertools.count()
 _new = object.__new__
 _NO_NEED = tuple((False,) * n for n in range(9))
+# needs_input_grad tuples shared by all nodes: _NEED[n][mask], bit i set when argument i needs a gradient
+_NEED = tuple(tuple(tuple(bool(m >> i & 1) for i in range(n)) for m in range(1 << n)) for n in range(7))
 
 
 class _SavedOutput:
@@ -81,19 +83,27 @@ class Function:
         y = Square.apply(x)
     """
 
-    __slots__ = ("__dict__", "__weakref__")
+    # Fields every recorded node sets (and backward frees) are slots: fast, and a node does not grow
+    # when backward releases it. They are set by ``apply``; rarely used state below is class defaults.
+    __slots__ = (
+        "needs_input_grad",
+        "_saved",
+        "_saved_versions",
+        "_freed",
+        "_next",
+        "_meta",
+        "_out_meta",
+        "_seq",
+        "__dict__",
+        "__weakref__",
+    )
 
     #: name of the backward node shown in ``grad_fn`` (built-ins end in "Backward0" like torch)
     _node_name = "FunctionBackward"
     #: built-in ops run forward on arrays and never capture grad mode in forward
     _builtin = False
 
-    # per-node state; class-level defaults so a call that records nothing writes nothing
-    needs_input_grad = ()
     materialize_grads = True
-    _saved = None
-    _saved_versions = None
-    _freed = False
     _non_diff = None
     _dirty = None
     _pre_hooks = None
@@ -101,11 +111,7 @@ class Function:
     _retain = None
     _trace = None
     _n_out = 1
-    _next = ()
     _nrs = None
-    _meta = ()
-    _out_meta = ()
-    _seq = 0
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -216,6 +222,8 @@ class Function:
                     return _record(cls, ctx, args, kwargs)
         if not cls._builtin:
             ctx.needs_input_grad = _NO_NEED[len(args)] if len(args) < 9 else (False,) * len(args)
+            ctx._saved = ctx._saved_versions = None
+            ctx._freed = False
             out = cls.forward(ctx, *args, **kwargs)
             if type(out) is tuple:
                 return tuple([_plain(o) for o in out])
@@ -339,13 +347,14 @@ def _plain(out):
 
 def _record(cls, ctx, args, kwargs):
     """Forward with graph recording: link the node to its inputs and its outputs to it."""
-    need = []
+    mask = 0
+    bit = 1
     nxt = []
     meta = []
     nrs = None
     for a in args:
         if isinstance(a, _Tensor) and a._rg:
-            need.append(True)
+            mask |= bit
             gf = a.grad_fn
             if gf is None:
                 gf = a._accum
@@ -359,10 +368,14 @@ def _record(cls, ctx, args, kwargs):
             d = a._data
             meta.append((d.shape, d.dtype))
         else:
-            need.append(False)
             nxt.append(None)
             meta.append(None)
-    ctx.needs_input_grad = tuple(need)
+        bit <<= 1
+    n = len(args)
+    ctx.needs_input_grad = _NEED[n][mask] if n < 7 else tuple(bool(mask >> i & 1) for i in range(n))
+    ctx._saved = ctx._saved_versions = None
+    ctx._freed = False
+    ctx._out_meta = ()
     if cls._builtin:
         out = cls.forward(ctx, *args, **kwargs)
     else:

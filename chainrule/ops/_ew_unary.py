@@ -207,7 +207,7 @@ class Sigmoid(_Op):
 
 
 class Relu(_Op):
-    """d relu(a) = 1 where a > 0 else 0 (0 at a == 0, as torch)"""
+    """d relu(a) = 0 where a <= 0 else 1 (0 at a == 0; nan lets the gradient through, as torch)"""
 
     @staticmethod
     def forward(ctx, a):
@@ -221,7 +221,7 @@ class Relu(_Op):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return _E.where(out > 0, g, 0.0)
+        return _E.where(out <= 0, 0.0, g)
 
 
 class Abs(_Op):
@@ -299,7 +299,9 @@ class Sign(_ZeroGrad):
     @classmethod
     def forward(cls, ctx, a):
         d = a._data
-        return xp.sign(d) if d.dtype.kind != "b" else d.copy()
+        if d.dtype.kind != "f":
+            return xp.sign(d) if d.dtype.kind != "b" else d.copy()
+        return xp.nan_to_num(xp.sign(d))  # torch: sign(nan) = 0 (so |x|'(nan) = 0 too)
 
 
 class Sgn(Sign):

@@ -729,3 +729,63 @@ def test_deep_chain_matches_torch_values():
 
 def test_check_op_helper_agrees():
     check_op(lambda T, a, b: (a * b + a).sum(), [(4,), (4,)])
+
+
+# ---- torch.autograd.functional ------------------------------------------------------------------
+X0 = np.array([0.3, -1.2, 2.0], np.float32)
+Y0 = np.array([[0.5, 1.0], [2.0, -1.0]], np.float32)
+
+
+def _two_outputs(x, y):
+    return (x.sin() * x.exp()).sum() * y, x * x
+
+
+def _scalar(x):
+    return (x.sin() * x.exp()).sum() + (x * x * x).sum()
+
+
+FUNCTIONAL = {
+    "jacobian": lambda T: T.autograd.functional.jacobian(lambda x: x.sin() * x, T.tensor(X0)),
+    "jacobian_multi": lambda T: T.autograd.functional.jacobian(_two_outputs, (T.tensor(X0), T.tensor(Y0))),
+    "hessian": lambda T: T.autograd.functional.hessian(_scalar, T.tensor(X0)),
+    "hessian_multi": lambda T: T.autograd.functional.hessian(
+        lambda x, y: x.sin().sum() * y.sum(), (T.tensor(X0), T.tensor(Y0))
+    ),
+    "vjp": lambda T: T.autograd.functional.vjp(lambda x: x.sin() * x, T.tensor(X0), T.tensor([1.0, 2.0, 3.0])),
+    "vjp_scalar": lambda T: T.autograd.functional.vjp(_scalar, T.tensor(X0)),
+    "jvp": lambda T: T.autograd.functional.jvp(lambda x: x.sin() * x, T.tensor(X0), T.tensor([1.0, 2.0, 3.0])),
+    "jvp_multi": lambda T: T.autograd.functional.jvp(
+        _two_outputs, (T.tensor(X0), T.tensor(Y0)), (T.tensor([1.0, 2.0, 3.0]), T.ones(2, 2))
+    ),
+    "hvp": lambda T: T.autograd.functional.hvp(_scalar, T.tensor(X0), T.tensor([1.0, 0.5, -2.0])),
+    "vhp": lambda T: T.autograd.functional.vhp(_scalar, T.tensor(X0), T.tensor([1.0, 0.5, -2.0])),
+}
+
+
+@pytest.mark.parametrize("name", list(FUNCTIONAL))
+def test_autograd_functional_matches_torch(name):
+    def flat(r):
+        if isinstance(r, (tuple, list)):
+            return [flat(x) for x in r]
+        return np.asarray(r.detach().numpy())
+
+    def check(c, t):
+        if isinstance(t, list):
+            assert isinstance(c, list) and len(c) == len(t)
+            for a, b in zip(c, t):
+                check(a, b)
+        else:
+            assert c.shape == t.shape
+            np.testing.assert_allclose(c, t, rtol=1e-5, atol=1e-6)
+
+    check(flat(FUNCTIONAL[name](chainrule)), flat(FUNCTIONAL[name](torch)))
+
+
+def test_autograd_functional_create_graph_and_strict():
+    x = chainrule.tensor([0.5, 1.5], requires_grad=True)
+    jac = chainrule.autograd.functional.jacobian(lambda a: a * a * a, x, create_graph=True)
+    (jac.sum()).backward()  # d/dx sum(diag(3x^2)) = 6x
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 9.0])
+    for T in LIBS:
+        with pytest.raises(RuntimeError, match="independent of input"):
+            T.autograd.functional.vjp(lambda a, b: a * 2, (T.ones(2), T.ones(2)), T.ones(2), strict=True)

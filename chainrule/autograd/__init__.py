@@ -91,6 +91,11 @@ def grad(
     materialize_grads=False,
 ):
     """Gradients of ``outputs`` with respect to ``inputs``, returned (no ``.grad`` is touched)."""
+    if is_grads_batched:
+        raise NotImplementedError(
+            "autograd.grad(is_grads_batched=True) is not supported; loop over the batch of grad_outputs, or use "
+            "autograd.functional.jacobian"
+        )
     outputs = _seq(outputs)
     inputs = _seq(inputs)
     grad_outputs = [None] * len(outputs) if grad_outputs is None else _seq(grad_outputs)

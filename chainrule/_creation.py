@@ -11,6 +11,8 @@ import numpy as np
 from . import _dtype as D
 from ._random import _float_dtype, _gen
 from ._tensor import Tensor
+from .autograd.function import Function
+from .autograd.grad_mode import _state
 from .backend import xp
 
 _make = Tensor._make
@@ -167,20 +169,56 @@ def _like(input, dtype):
     return D.to_np(dtype) if dtype is not None else input._data.dtype
 
 
+def _like_axes(arr, memory_format=None):
+    """Axes, outermost first, of a new array laid out like ``arr`` (torch's preserve_format: a transposed or
+    permuted input keeps its layout, which fixes the order in-place random fills visit); None for C order."""
+    if arr.ndim < 2 or arr.flags.c_contiguous:
+        return None
+    if memory_format is not None and str(memory_format).rsplit(".", 1)[-1] != "preserve_format":
+        return None
+    st = [abs(s) for s in arr.strides]
+    sh = arr.shape
+    perm = list(range(arr.ndim - 1, -1, -1))  # innermost first; torch's stable insertion sort by stride
+    for i in range(1, arr.ndim):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            a0, a1 = perm[d0], perm[d1]
+            if st[a0] == 0 or st[a1] == 0:  # a broadcast dim keeps its place
+                continue
+            if st[a0] < st[a1]:
+                break
+            if st[a0] > st[a1] or sh[a0] > sh[a1]:
+                perm[d0], perm[d1] = a1, a0
+                d1 = d0
+    perm.reverse()
+    return None if perm == sorted(perm) else perm
+
+
+def _alloc_like(input, np_dtype, make, memory_format=None):
+    """``make(shape, dtype)`` for ``input``'s shape, laid out like ``input``."""
+    shape = input._data.shape
+    axes = _like_axes(input._data, memory_format)
+    if axes is None:
+        return make(shape, dtype=np_dtype)
+    return make(tuple(shape[a] for a in axes), dtype=np_dtype).transpose(np.argsort(axes))
+
+
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None) -> Tensor:
-    return _finish(xp.zeros(input._data.shape, dtype=_like(input, dtype)), requires_grad)
+    return _finish(_alloc_like(input, _like(input, dtype), xp.zeros, memory_format), requires_grad)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None) -> Tensor:
-    return _finish(xp.ones(input._data.shape, dtype=_like(input, dtype)), requires_grad)
+    return _finish(_alloc_like(input, _like(input, dtype), xp.ones, memory_format), requires_grad)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None) -> Tensor:
-    return zeros_like(input, dtype=dtype, requires_grad=requires_grad)
+    return zeros_like(input, dtype=dtype, requires_grad=requires_grad, memory_format=memory_format)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None) -> Tensor:
-    return _finish(xp.full(input._data.shape, fill_value, dtype=_like(input, dtype)), requires_grad)
+    arr = _alloc_like(input, _like(input, dtype), xp.empty, memory_format)
+    arr[...] = fill_value
+    return _finish(arr, requires_grad)
 
 
 def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -289,11 +327,40 @@ def _mem_perm(arr):
 
 def _new_like(input, np_dtype):
     """Like ``empty_like``: the layout of ``input`` is kept (so a transposed input gets a transposed result)."""
-    return np.empty_like(input._data, dtype=np_dtype)
+    return _alloc_like(input, np_dtype, xp.empty)
 
 
-def _fill(t, name, draw):
-    """Overwrite ``t`` in place with ``draw(shape, contiguous)`` laid out in memory order."""
+class _RandomFill(Function):
+    """self.<dist>_(): the new values are constant, so the old self (and a tensor p) get a zero gradient"""
+
+    _builtin = True
+
+    @staticmethod
+    def forward(ctx, dst, vals, p=None):
+        return vals
+
+    @staticmethod
+    def backward(ctx, g):
+        nd, _, npg = ctx.needs_input_grad + (False,) * (3 - len(ctx.needs_input_grad))
+        zero = Tensor._make(xp.zeros_like(g._data), False, None, 0)
+        return (zero if nd else None), None, (zero if npg else None)
+
+
+_FILL_NODES: dict = {}
+
+
+def _fill_node(node: str):
+    cls = _FILL_NODES.get(node)
+    if cls is None:
+        cls = _FILL_NODES[node] = type(node, (_RandomFill,), {"_node_name": node})
+    return cls
+
+
+def _fill(t, name, draw, node=None, p=None):
+    """Overwrite ``t`` in place with ``draw(shape, contiguous)`` laid out in memory order.
+
+    Under autograd the result replaces ``t``'s history with a ``node`` (torch's ``UniformBackward0``, ...)
+    that sends zero gradient back, as torch does."""
     t._check_inplace(name)
     sd = t._data
     if not sd.flags.writeable:
@@ -302,6 +369,11 @@ def _fill(t, name, draw):
     view = sd if perm is None else sd.transpose(perm)
     if view.size:
         view[...] = draw(view.shape, perm is None)
+    if _state.enabled and (t._rg or (p is not None and p._rg)):
+        if node is None:
+            node = "".join(w.capitalize() for w in name.strip("_").split("_")) + "Backward0"
+        args = (t, sd) if p is None else (t, sd, p)
+        return t._write(_fill_node(node).apply(*args), name)
     vc = t._vc_get()
     vc.v += 1
     vc.op = name
@@ -517,7 +589,7 @@ def randint_like(
 
 def bernoulli(input, p=None, *, generator=None, out=None) -> Tensor:
     """1 with probability ``input`` (or the float ``p``), else 0; same dtype and layout as ``input``."""
-    t = _make(_new_like(input, input._data.dtype), False, None, 0)
+    t = _make(xp.empty(input._data.shape, dtype=input._data.dtype), False, None, 0)  # torch: contiguous here
     return bernoulli_(t, input if p is None else p, generator=generator)
 
 
@@ -649,10 +721,10 @@ def random_(self, *args, generator=None, **kw):
     g = _gen(generator)
     dt = self._data.dtype
     if not args:
-        return _fill(self, "random_", lambda shape, _c: g._random_full(shape, dt))
+        return _fill(self, "random_", lambda shape, _c: g._random_full(shape, dt), "RandomBackward2")
     frm, to = (0, args[0]) if len(args) == 1 else args
     draw = _random_draw(g, dt, int(frm), None if to is None else int(to))
-    return _fill(self, "random_", draw)
+    return _fill(self, "random_", draw, "RandomBackward1" if len(args) == 1 else "RandomBackward0")
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
@@ -672,11 +744,11 @@ def bernoulli_(self, p=0.5, *, generator=None):
         perm = _mem_perm(self._data)
         if perm is not None:
             pb = pb.transpose(perm)
-        return _fill(self, "bernoulli_", lambda shape, _c: g._bernoulli(pb, shape).astype(dt))
+        return _fill(self, "bernoulli_", lambda shape, _c: g._bernoulli(pb, shape).astype(dt), "BernoulliBackward1", p)
     p = float(p)
     if not 0.0 <= p <= 1.0:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_fmt(p)}")
-    return _fill(self, "bernoulli_", lambda shape, _c: g._bernoulli(p, shape).astype(dt))
+    return _fill(self, "bernoulli_", lambda shape, _c: g._bernoulli(p, shape).astype(dt), "BernoulliBackward2")
 
 
 def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):

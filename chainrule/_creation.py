@@ -162,6 +162,8 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> T
         dt = D.result_np((), (), (fill_value,))
     else:
         dt = D.to_np(dtype)
+        if not isinstance(fill_value, Tensor):
+            D.check_scalar_fits(fill_value, dt)
     return _finish(xp.full(_size((size,) if isinstance(size, int) else (size,)), fill_value, dtype=dt), requires_grad)
 
 

@@ -174,3 +174,22 @@ def infer_np_dtype(data) -> np.dtype:
             kind = 2
             break
     return (_BOOL, _DEFAULT_INT, _default_float[0].np)[kind]
+
+
+_CTYPE = {"int64": "int64_t", "int32": "int", "int16": "short", "int8": "int8_t", "float32": "float"}
+
+
+def check_scalar_fits(value, np_dtype: np.dtype) -> None:
+    """torch's check when a Python number is written into a tensor: a value the dtype cannot hold (nan or inf
+    into an integer dtype, or out of range) raises instead of silently wrapping to garbage."""
+    kind = np_dtype.kind
+    if kind not in "if" or isinstance(value, (_b.bool, np.bool_)) or np_dtype.name not in _CTYPE:
+        return
+    if kind == "i":
+        info = np.iinfo(np_dtype)
+        fits = info.min <= value <= info.max  # False for nan
+    else:
+        big = _b.abs(_b.float(value))
+        fits = not (_b.float(np.finfo(np_dtype).max) < big < _b.float("inf"))
+    if not fits:
+        raise RuntimeError(f"value cannot be converted to type {_CTYPE[np_dtype.name]} without overflow")

@@ -545,6 +545,7 @@ class Tensor:
                 "but expected (Tensor value) or (Number value)"
             )
         if not isinstance(value, Tensor):
+            D.check_scalar_fits(value, self._data.dtype)
             value = Tensor._make(xp.asarray(value, dtype=self._data.dtype), False, None, 0)
         elif value._data.ndim != 0:
             raise RuntimeError(

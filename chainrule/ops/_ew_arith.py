@@ -257,7 +257,8 @@ class Pow(_Op):
         if na:
             ga = _E.where(b == 0, 0.0, g * (b * a ** (b - 1)))
         if nb:
-            gb = _E.where((a == 0) & (b >= 0), 0.0, g * (out * _E.log(a)))
+            la = _E.log(a if a._data.dtype == out._data.dtype else a.to(out.dtype))  # log in the result's precision
+            gb = _E.where((a == 0) & (b >= 0), 0.0, g * (out * la))
         return ga, gb
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
+from ..autograd.grad_mode import _state
 from ..backend import xp
 from . import elementwise as _E
 from ._ew_base import (
@@ -14,6 +15,7 @@ from ._ew_base import (
     _float_pair,
     _int_zero_div,
     _is_bool,
+    _make,
     _not_for_bool,
     _not_freed,
     _Op,
@@ -103,11 +105,12 @@ class Mul(_Op):
         else:
             ad, bd = prep2(a, b)
         na, nb = ctx.needs_input_grad
-        if nb:
-            ctx._saved = (a, b if na else None)
-        elif na and isinstance(b, Tensor):
-            ctx._saved = (None, b)
-        ctx.scalar = b
+        if na or nb:
+            if nb:
+                ctx._saved = (a, b if na else None)
+            elif isinstance(b, Tensor):
+                ctx._saved = (None, b)
+            ctx.scalar = b
         try:
             return ad * bd
         except ValueError:
@@ -120,9 +123,16 @@ class Mul(_Op):
             return g * ctx.scalar, None
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
-        ga = (g * (b if b is not None else ctx.scalar)) if na else None
-        gb = g * a if nb else None
+        ga = _times(g, b if b is not None else ctx.scalar) if na else None
+        gb = _times(g, a) if nb else None
         return ga, gb
+
+
+def _times(g, t):
+    """g * t; straight on the arrays when backward records no graph and the dtypes agree (same rounding)."""
+    if type(t) is Tensor and not _state.enabled and t._data.dtype is g._data.dtype:
+        return _make(g._data * t._data, False, None, 0)
+    return g * t
 
 
 class Div(_Op):

@@ -68,7 +68,7 @@ class _TN:
 def _float_input(x: Tensor, name: str):
     d = x._data
     if d.dtype.kind != "f":
-        raise RuntimeError(f"\"{name}\" not implemented for '{_TORCH_TYPE.get(str(d.dtype), d.dtype)}'")
+        raise NotImplementedError(f"\"{name}\" not implemented for '{_TORCH_TYPE.get(str(d.dtype), d.dtype)}'")
     return d
 
 
@@ -315,7 +315,7 @@ def _softmax_prep(x, dim, dtype, name):
         x = x.to(dtype)
     d = x._data
     if d.dtype.kind != "f":
-        raise RuntimeError(f"\"{name}\" not implemented for '{_TORCH_TYPE.get(str(d.dtype), d.dtype)}'")
+        raise NotImplementedError(f"\"{name}\" not implemented for '{_TORCH_TYPE.get(str(d.dtype), d.dtype)}'")
     return x, wrap_dim(dim, d.ndim)
 
 
@@ -326,7 +326,8 @@ class Softmax(_Op):
     def forward(ctx, x, axis):
         d = x._data
         if d.ndim == 0:
-            out = np.ones_like(d)
+            with np.errstate(invalid="ignore"):
+                out = d - d + 1  # 1, or nan for +-inf/nan as torch's exp(x - max) / sum gives
         else:
             e = np.exp(d - d.max(axis=axis, keepdims=True)) if d.size else d.copy()
             e /= e.sum(axis=axis, keepdims=True)
@@ -339,7 +340,7 @@ class Softmax(_Op):
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
         if y._data.ndim == 0:
-            return g * 0.0
+            return g * (y - y)
         if _state.enabled:
             gy = g * y
             return gy - y * gy.sum(ctx.axis, keepdim=True)
@@ -355,7 +356,8 @@ class LogSoftmax(_Op):
     def forward(ctx, x, axis):
         d = x._data
         if d.ndim == 0:
-            out = np.zeros_like(d)
+            with np.errstate(invalid="ignore"):
+                out = d - d  # 0, or nan for +-inf/nan
         elif d.size == 0:
             out = d.copy()
         else:
@@ -370,7 +372,7 @@ class LogSoftmax(_Op):
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
         if y._data.ndim == 0:
-            return g * 0.0
+            return g * (y - y)
         if _state.enabled:
             return g - y.exp() * g.sum(ctx.axis, keepdim=True)
         gd = g._data

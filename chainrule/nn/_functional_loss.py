@@ -711,7 +711,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     axis, _ = _check_nll(input, target, weight, ignore_index)
     if not input.is_floating_point():
-        raise RuntimeError(f"\"log_softmax_lastdim_kernel_impl\" not implemented for '{_NAMES[input.dtype.name]}'")
+        raise NotImplementedError(
+            f"\"log_softmax_lastdim_kernel_impl\" not implemented for '{_NAMES[input.dtype.name]}'"
+        )
     return CrossEntropyFused.apply(input, target, weight, ignore_index, reduction, float(label_smoothing), axis)
 
 

@@ -157,7 +157,7 @@ def _chan(t, ndim):
 
 def _check_float(x, name):
     if x._data.dtype.kind != "f":
-        raise RuntimeError(f"\"{name}\" not implemented for '{str(x.dtype).replace('torch.', '').title()}'")
+        raise NotImplementedError(f"\"{name}\" not implemented for '{str(x.dtype).replace('torch.', '').title()}'")
 
 
 def _update_running(buf, value, momentum):

@@ -109,7 +109,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if antialias:
         raise NotImplementedError("Anti-alias option is only supported for bilinear and bicubic modes")
     if d.dtype.kind != "f":
-        raise RuntimeError(f"\"upsample_{mode}\" not implemented for '{input.dtype}'")
+        raise NotImplementedError(f"\"upsample_{mode}\" not implemented for '{input.dtype}'")
     in_sizes = d.shape[2:]
     if size is not None:
         sizes = [int(s) for s in size] if isinstance(size, (list, tuple)) else [int(size)] * nd

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._dtype import check_scalar_fits
 from .._tensor import Tensor
 from ..backend import xp
 from . import shape as _sh
@@ -26,7 +27,7 @@ from ._util import broadcast_shapes, scalar_value, shape_str, wrap_dim
 
 
 # ---- index_* along one dim -----------------------------------------------------------------------------
-def _dim_index(index, fname, n, dim, exc=RuntimeError):
+def _dim_index(index, fname, n, dim, exc=RuntimeError, negative=True):
     if not isinstance(index, Tensor):
         raise TypeError(f"{fname}(): argument 'index' must be Tensor, not {type(index).__name__}")
     idx = index._data
@@ -35,10 +36,11 @@ def _dim_index(index, fname, n, dim, exc=RuntimeError):
     if idx.dtype not in _INT_DTYPES:
         raise RuntimeError(f"{fname}(): Expected dtype int32 or int64 for index")
     idx = idx.reshape(-1)
-    if idx.size and (idx.min() < -n or idx.max() >= n):
+    lo = -n if negative else 0  # index_select/index_add_/index_copy_ take no negative indices, as torch
+    if idx.size and (idx.min() < lo or idx.max() >= n):
         if exc is None:
             raise IndexError("index out of range in self")
-        bad = idx[(idx < -n) | (idx >= n)][0]
+        bad = idx[(idx < lo) | (idx >= n)][0]
         raise exc(f"index {bad} is out of bounds for dimension {dim} with size {n}")
     return idx
 
@@ -47,7 +49,7 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     """Entries ``index`` along dim; gradient index-adds back."""
     s = input._data.shape
     dim = wrap_dim(dim, len(s))
-    idx = _dim_index(index, "index_select", s[dim] if s else 1, dim, None)
+    idx = _dim_index(index, "index_select", s[dim] if s else 1, dim, None, negative=False)
     if not s:
         return _sh._reshape(_index_dim(_as1d(input), 0, idx, _IndexSelect), ())
     return _index_dim(input, dim, idx, _IndexSelect)
@@ -117,7 +119,9 @@ def _prep_dim_source(input, dim, index, source, fname):
     dim = wrap_dim(dim, len(s))
     if not s:
         input = _as1d(input)
-    idx = _dim_index(index, fname, input._data.shape[dim], dim)
+    # torch: index_copy_ IndexError; index_add_ IndexError on 1-d, RuntimeError naming the dim otherwise
+    exc = IndexError if fname == "index_copy_" else None if input._data.ndim == 1 else RuntimeError
+    idx = _dim_index(index, fname, input._data.shape[dim], dim, exc, negative=False)
     if source._data.dtype != input._data.dtype:
         if fname == "index_add_":
             raise RuntimeError(
@@ -187,6 +191,8 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
     a = _as1d(input)
     idx = _dim_index(index, "index_fill_", a._data.shape[dim], dim, IndexError)
     value = _fill_value(value, "index_fill_")
+    if not isinstance(value, Tensor):
+        check_scalar_fits(value, input._data.dtype)
     key = (slice(None),) * dim + (idx,)
     if isinstance(value, Tensor):
         out = _IndexFillT.apply(a, value, key)
@@ -234,6 +240,8 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
     """``value`` where mask is True, else input (mask and input broadcast)."""
     m = _bool_mask(mask, "masked_fill_")
     value = _fill_value(value, "masked_fill_")
+    if not isinstance(value, Tensor):
+        check_scalar_fits(value, input._data.dtype)
     shape = broadcast_shapes(input._data.shape, m.shape)
     if m.shape != shape:
         m = np.broadcast_to(m, shape)

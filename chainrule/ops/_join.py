@@ -242,6 +242,8 @@ def _split_sizes(input, sizes, dim, cls=Split):
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
     """Pieces of ``split_size`` (last may be smaller) or of the listed sizes along dim."""
     s = tensor._data.shape
+    if not s:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     dim = wrap_dim(dim, len(s))
     n = s[dim] if s else 1
     if isinstance(split_size_or_sections, numbers.Integral):
@@ -279,6 +281,8 @@ def chunk(input: Tensor, chunks: int, dim: int = 0):
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     s = input._data.shape
+    if not s:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     n = s[wrap_dim(dim, len(s))]
     k = -(-n // chunks)
     if k == 0:
@@ -289,6 +293,8 @@ def chunk(input: Tensor, chunks: int, dim: int = 0):
 def tensor_split(input: Tensor, indices_or_sections, dim: int = 0):
     """numpy.array_split semantics: n near-equal sections, or cuts at the given indices."""
     s = input._data.shape
+    if not s:
+        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
     dim = wrap_dim(dim, len(s))
     n = s[dim]
     ios = indices_or_sections

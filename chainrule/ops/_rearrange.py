@@ -85,7 +85,8 @@ def flip(input: Tensor, *dims, **kw) -> Tensor:
     dims = dims or _kw(kw, "dims")
     if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
         dims = dims[0]
-    return Flip.apply(input, _dim_list(dims, input._data.ndim))
+    dims = _dim_list(dims, input._data.ndim)
+    return Flip.apply(input, dims if input._data.ndim else ())  # a 0-d tensor flips to itself, as torch
 
 
 def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
@@ -144,6 +145,8 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
         return Roll.apply(input, shifts[0], None)
     dims = (dims,) if isinstance(dims, numbers.Integral) else tuple(dims)
+    if input._data.ndim == 0 and dims:
+        raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
     if len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
     if not shifts:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._dtype import check_scalar_fits
 from .._tensor import Tensor
 from ..autograd.grad_mode import _state
 from . import shape as _sh
@@ -136,7 +137,9 @@ def _value_for(x, basic, adv, value, mask_fill=False):
     if isinstance(value, (list, tuple, np.ndarray)):
         name = "numpy.ndarray" if isinstance(value, np.ndarray) else type(value).__name__
         raise TypeError(f"can't assign a {name} to a {_tname_tensor(x._data)}")
-    return scalar_value(value)
+    value = scalar_value(value)
+    check_scalar_fits(value, x._data.dtype)
+    return value
 
 
 class CopySlices(_Op):

@@ -657,7 +657,8 @@ class Softmax(_Op):
         if d.size == 0:
             out = d.copy()
         elif d.ndim == 0:
-            out = xp.ones_like(d)
+            with np.errstate(invalid="ignore"):
+                out = d - d + 1  # 1, or nan for +-inf/nan as torch's exp(x - max) / sum gives
         else:
             with np.errstate(invalid="ignore", over="ignore"):
                 out = xp.exp(d - d.max(axis=dim, keepdims=True))
@@ -681,7 +682,8 @@ class LogSoftmax(_Op):
         if d.size == 0:
             out = d.copy()
         elif d.ndim == 0:
-            out = xp.zeros_like(d)
+            with np.errstate(invalid="ignore"):
+                out = d - d  # 0, or nan for +-inf/nan
         else:
             with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
                 out = d - d.max(axis=dim, keepdims=True)

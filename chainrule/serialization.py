@@ -140,7 +140,11 @@ def _decode(obj, tensors: dict[str, Tensor], where: str):
     if "__float__" in obj:
         return float(obj["__float__"])
     if "__dtype__" in obj:
-        return getattr(D, obj["__dtype__"]) if obj["__dtype__"] != "bool" else D.bool_
+        name = obj["__dtype__"]
+        dt = getattr(D, name, None) if name != "bool" else D.bool_
+        if not isinstance(dt, D.dtype):  # only dtypes: never an arbitrary attribute of the module
+            raise ValueError(f"unknown dtype {name!r}")
+        return dt
     for kind, cls in _MAPPINGS.items():
         if kind in obj:
             pairs = {_hashable(_decode(k, tensors, where)): _decode(v, tensors, where) for k, v in obj[kind]}
@@ -209,7 +213,10 @@ def save(
     if os.path.isdir(path):
         raise IsADirectoryError(f"chainrule.save: '{os.fspath(f)}' is a directory")
     tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as e:
+        raise _save_error(e, f) from e
     try:
         with os.fdopen(fd, "wb") as fh:
             _write(fh, head, arrays)
@@ -218,13 +225,23 @@ def save(
         if os.path.exists(path):
             os.chmod(tmp, os.stat(path).st_mode & 0o7777)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(e, OSError):
+            raise _save_error(e, f) from e
         raise
     _fsync_dir(directory)
+
+
+def _save_error(e: OSError, f) -> OSError:
+    """The OS error (same type: PermissionError, disk full, ...) reworded to name the checkpoint."""
+    return type(e)(
+        e.errno,
+        f"chainrule.save could not write '{os.fspath(f)}': {e.strerror or e}. The previous file, if any, is unchanged",
+    )
 
 
 def _fsync_dir(directory: str) -> None:
@@ -272,6 +289,8 @@ def _parse_header(fh, size: int, where: str) -> tuple[dict, list[tuple[str, str,
         header = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as e:
         raise _bad(where, f"its header is not valid JSON ({e})") from None
+    except RecursionError:
+        raise _bad(where, "its header nests too deeply") from None
     if not isinstance(header, dict):
         raise _bad(where, "its header is not a JSON object")
     meta = header.pop("__metadata__", None) or {}
@@ -283,10 +302,10 @@ def _parse_header(fh, size: int, where: str) -> tuple[dict, list[tuple[str, str,
         if not isinstance(info, dict):
             raise _bad(where, f"entry '{name}' is not an object")
         dt, shape, offs = info.get("dtype"), info.get("shape"), info.get("data_offsets")
-        if dt not in _FROM_ST:
+        if not isinstance(dt, str) or dt not in _FROM_ST:
             raise _bad(where, f"tensor '{name}' has unsupported dtype {dt!r}")
-        if not (isinstance(shape, list) and all(type(s) is int and s >= 0 for s in shape)):
-            raise _bad(where, f"tensor '{name}' has an invalid shape {shape!r}")
+        if not (isinstance(shape, list) and len(shape) <= 64 and all(type(s) is int and s >= 0 for s in shape)):
+            raise _bad(where, f"tensor '{name}' has an invalid shape {str(shape)[:200]}")
         if not (isinstance(offs, list) and len(offs) == 2 and all(type(o) is int for o in offs)):
             raise _bad(where, f"tensor '{name}' has invalid data_offsets {offs!r}")
         begin, end = offs
@@ -301,6 +320,8 @@ def _parse_header(fh, size: int, where: str) -> tuple[dict, list[tuple[str, str,
                 f"tensor '{name}' of shape {shape} and dtype {dt} needs "
                 f"{math.prod(shape) * _FROM_ST[dt][1]} bytes but spans {end - begin}",
             )
+        if math.prod(max(s, 1) for s in shape) * _FROM_ST[dt][1] >= 2**62:  # NumPy refuses such dims, even empty
+            raise _bad(where, f"tensor '{name}' has an invalid shape {str(shape)[:200]}")
         entries.append((name, dt, tuple(shape), begin, end))
     prev_end, prev = 0, None
     for name, _, _, begin, end in sorted(entries, key=lambda e: (e[3], e[4])):
@@ -367,10 +388,14 @@ def load(
         structure = json.loads(meta[_STRUCT_KEY])
     except ValueError as e:
         raise _bad(where, f"its structure metadata is not valid JSON ({e})") from None
+    except RecursionError:
+        raise _bad(where, "its structure metadata nests too deeply") from None
     try:
         return _decode(structure, tensors, where)
     except (TypeError, ValueError, KeyError, AttributeError) as e:
         raise _bad(where, f"its structure metadata is malformed ({e})") from None
+    except RecursionError:
+        raise _bad(where, "its structure metadata nests too deeply") from None
 
 
 class _Offset:

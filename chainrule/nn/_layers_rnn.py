@@ -118,3 +118,145 @@ def _gru_backward_graph(xg, hg, h, dout, need):
     dxg = ops.cat([dr, dz, dn], 1) if need[0] else None
     dhg = ops.cat([dr, dz, dn * r], 1) if need[1] else None
     return dxg, dhg, (dout * z if need[2] else None)
+
+
+def _sigmoid(x, out):
+    """1 / (1 + exp(-x)) into ``out`` (as ops.sigmoid computes it; scipy's expit is 3x slower in float32)"""
+    xp.negative(x, out=out)
+    xp.exp(out, out=out)
+    out += 1.0
+    xp.reciprocal(out, out=out)
+
+
+class LSTMSequence(_Op):
+    """A whole LSTM layer direction: (x_proj (T, N, 4H), h0, c0, W_hh, b_hh) -> (h_t for every t, c_T).
+
+    Per step only h W_hh^T and the gate pointwise run; backward per step is the pointwise part and
+    dh = dgates W_hh, and dW_hh = sum_t dgates_t^T h_{t-1} is one matmul over all steps at the end.
+    """
+
+    _node_name = "LstmBackward0"
+
+    @staticmethod
+    def forward(ctx, xproj, h0, c0, w, b, reverse):
+        xd, wd = xproj._data, w._data
+        T, N, G = xd.shape
+        H = G // 4
+        dt = xd.dtype
+        acts = xp.empty((T, N, G), dtype=dt)
+        cs = xp.empty((T, N, H), dtype=dt)
+        tcs = xp.empty((T, N, H), dtype=dt)
+        out = xp.empty((T, N, H), dtype=dt)
+        wt = xp.ascontiguousarray(wd.T)
+        bd = None if b is None else b._data
+        h, c = h0._data, c0._data
+        with xp.errstate(over="ignore"):
+            for t in range(T - 1, -1, -1) if reverse else range(T):
+                gates = h @ wt
+                if bd is not None:
+                    gates += bd
+                gates += xd[t]
+                a = acts[t]
+                _sigmoid(gates[:, : 2 * H], a[:, : 2 * H])
+                xp.tanh(gates[:, 2 * H : 3 * H], out=a[:, 2 * H : 3 * H])
+                _sigmoid(gates[:, 3 * H :], a[:, 3 * H :])
+                c_new = cs[t]
+                xp.multiply(a[:, H : 2 * H], c, out=c_new)
+                c_new += a[:, :H] * a[:, 2 * H : 3 * H]
+                xp.tanh(c_new, out=tcs[t])
+                h = xp.multiply(a[:, 3 * H :], tcs[t], out=out[t])
+                c = c_new
+        ctx.reverse = reverse
+        ctx.save_for_backward(xproj, h0, c0, w, b, out)
+        if not any(ctx.needs_input_grad):
+            return out, c.copy()
+        # local derivatives of every gate and of tanh(c), for all steps at once (a few large array ops)
+        deriv = acts * (1.0 - acts)
+        gg = acts[:, :, 2 * H : 3 * H]
+        xp.subtract(1.0, gg * gg, out=deriv[:, :, 2 * H : 3 * H])
+        dtanh = tcs * tcs
+        xp.subtract(1.0, dtanh, out=dtanh)
+        ctx.arrays = (acts, cs, deriv, dtanh, tcs)
+        return out, c.copy()
+
+    @staticmethod
+    def backward(ctx, dout, dcT):
+        xproj, h0, c0, w, b, out = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        reverse = ctx.reverse
+        if _state.enabled:
+            return _lstm_seq_backward_graph(xproj, h0, c0, w, b, reverse, dout, dcT, need)
+        acts, cs, deriv, dtanh, tcs = ctx.arrays
+        out = out._data
+        T, N, G = acts.shape
+        H = G // 4
+        wd = xp.ascontiguousarray(w._data)
+        dod = dout._data
+        dgates = xp.empty_like(acts)
+        dc = dcT._data
+        dh = None
+        first = T - 1 if reverse else 0
+        for t in range(T) if reverse else range(T - 1, -1, -1):
+            dht = dod[t] if dh is None else dod[t] + dh
+            a, da, dg = acts[t], deriv[t], dgates[t]
+            dct = dht * a[:, 3 * H :]
+            dct *= dtanh[t]
+            dct += dc
+            c_prev = c0._data if t == first else cs[t + 1 if reverse else t - 1]
+            xp.multiply(dct, a[:, 2 * H : 3 * H], out=dg[:, :H])
+            xp.multiply(dct, c_prev, out=dg[:, H : 2 * H])
+            xp.multiply(dct, a[:, :H], out=dg[:, 2 * H : 3 * H])
+            xp.multiply(dht, tcs[t], out=dg[:, 3 * H :])
+            dg *= da
+            dc = dct * a[:, H : 2 * H]
+            dh = dg @ wd
+        gw = gb = None
+        if need[3]:
+            hprev = xp.empty_like(out)
+            if reverse:
+                hprev[:-1] = out[1:]
+                hprev[-1] = h0._data
+            else:
+                hprev[1:] = out[:-1]
+                hprev[0] = h0._data
+            gw = _t(dgates.reshape(-1, G).T @ hprev.reshape(-1, H))
+        if b is not None and need[4]:
+            gb = _t(dgates.reshape(-1, G).sum(0))
+        return (
+            _t(dgates) if need[0] else None,
+            _t(dh) if need[1] else None,
+            _t(dc) if need[2] else None,
+            gw,
+            gb,
+            None,
+        )
+
+
+def _lstm_seq_backward_graph(xproj, h0, c0, w, b, reverse, dout, dcT, need):
+    """The same gradients with Tensor ops (forward recomputed from the inputs), for create_graph."""
+    from . import functional as F
+
+    T = xproj.shape[0]
+    order = list(range(T - 1, -1, -1)) if reverse else list(range(T))
+    h, c = h0, c0
+    steps = []
+    for t in order:
+        gates = F.linear(h, w, b) + xproj[t]
+        steps.append((gates, c, h))
+        h, c = LSTMPointwise.apply(gates, c)
+    dgates = [None] * T
+    gw = gb = None
+    dc = dcT
+    dh = None
+    for t, (gates, c_prev, h_prev) in zip(reversed(order), reversed(steps)):
+        dht = dout[t] if dh is None else dout[t] + dh
+        dg, dc = _lstm_backward_graph(gates, c_prev, dht, dc)
+        dgates[t] = dg
+        dh = F.linear(dg, w.t())
+        if need[3]:
+            gwt = F.linear(dg.t(), h_prev.t())
+            gw = gwt if gw is None else gw + gwt
+        if b is not None and need[4]:
+            gbt = dg.sum(0)
+            gb = gbt if gb is None else gb + gbt
+    return (ops.stack(dgates) if need[0] else None, dh if need[1] else None, dc if need[2] else None, gw, gb, None)

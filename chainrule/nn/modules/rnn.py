@@ -16,7 +16,7 @@ from ..._creation import empty, zeros
 from ..._tensor import Tensor
 from .. import functional as F
 from .. import init
-from .._layers_rnn import GRUPointwise, LSTMPointwise
+from .._layers_rnn import GRUPointwise, LSTMPointwise, LSTMSequence
 from ..parameter import Parameter
 from .module import Module
 
@@ -203,7 +203,10 @@ class RNNBase(Module):
                 p = self._layer_params(layer, d)
                 st = states[layer * D + d]
                 proj = F.linear(layer_in, p[0], p[2])
-                if batch_sizes is None:
+                if self.mode == "LSTM" and batch_sizes is None and p[4] is None and proj.shape[0] > 0:
+                    out, c_n = LSTMSequence.apply(proj, st[0], st[1], p[1], p[3], d == 1)
+                    st = (out[0] if d == 1 else out[-1], c_n)
+                elif batch_sizes is None:
                     out, st = _run_direction(self.mode, proj.unbind(0), st, p, d == 1)
                     out = ops.stack(out)
                 else:

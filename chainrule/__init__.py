@@ -34,6 +34,7 @@ from ._creation import *  # noqa: F401,F403
 from ._random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from . import random
 from ._tensor_str import set_printoptions
+from ._threads import get_num_threads, set_num_threads
 from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
@@ -121,14 +122,6 @@ def can_cast(from_, to) -> bool:
     return cat[from_.np.kind] <= cat[to.np.kind]
 
 
-def set_num_threads(n) -> None:
-    pass
-
-
-def get_num_threads() -> int:
-    import os
-
-    return os.cpu_count() or 1
 
 
 def compile(model=None, **kwargs):

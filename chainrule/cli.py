@@ -97,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--grad-report", action="store_true", help="per-layer gradient norms each epoch")
     t.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
     t.add_argument("--procs", type=_pos_int, default=1, help="data-parallel processes (reruns under mpiexec -n N)")
+    t.add_argument("--threads", type=_pos_int, default=None, help="BLAS threads (default: the BLAS library's own)")
     t.set_defaults(func=cmd_train)
 
     e = sub.add_parser("evaluate", help="test accuracy of a checkpoint")
@@ -137,6 +138,10 @@ def cmd_train(args) -> int:
     if args.procs > 1 and not launch.in_mpi_job():
         return launch.run_mpi([*args.argv, "--out", str(args.out)], args.procs)  # one folder for all ranks
     dist_train.setup()
+    if args.threads is not None:
+        from . import set_num_threads
+
+        set_num_threads(args.threads)
     if not dist_train.is_main_process():
         sys.stdout = open(os.devnull, "w")  # rank 0 reports
     print(f"output folder: {args.out}")

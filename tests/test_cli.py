@@ -292,3 +292,19 @@ def test_shift_augmentation_moves_by_at_most_one_pixel():
     assert set(rows) <= {3, 4, 5} and set(cols) <= {3, 4, 5}
     assert y.sum() == 200  # a centred pixel never falls off
     assert np.array_equal(shift_images(x, np.random.default_rng(0), 0.0), x)
+
+
+def test_train_threads_flag_caps_blas(tmp_path):
+    out = tmp_path / "run"
+    r = subprocess.run(
+        [sys.executable, "-m", "chainrule", "train", "--epochs", "1", "--threads", "1", "--quiet", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    assert (out / "metrics.json").exists()
+    bad = subprocess.run(
+        [sys.executable, "-m", "chainrule", "train", "--threads", "0"], capture_output=True, text=True, timeout=60
+    )
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr

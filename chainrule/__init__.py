@@ -122,8 +122,6 @@ def can_cast(from_, to) -> bool:
     return cat[from_.np.kind] <= cat[to.np.kind]
 
 
-
-
 def compile(model=None, **kwargs):
     """No-op compile (eager execution); returns the model or function unchanged."""
     if model is None:

@@ -157,9 +157,8 @@ class LSTMSequence(_Op):
                     gates += bd
                 gates += xd[t]
                 a = acts[t]
-                _sigmoid(gates[:, : 2 * H], a[:, : 2 * H])
+                _sigmoid(gates, a)  # all four chunks in one pass (fewer calls), then g's chunk overwritten
                 xp.tanh(gates[:, 2 * H : 3 * H], out=a[:, 2 * H : 3 * H])
-                _sigmoid(gates[:, 3 * H :], a[:, 3 * H :])
                 c_new = cs[t]
                 xp.multiply(a[:, H : 2 * H], c, out=c_new)
                 c_new += a[:, :H] * a[:, 2 * H : 3 * H]
@@ -170,13 +169,25 @@ class LSTMSequence(_Op):
         ctx.save_for_backward(xproj, h0, c0, w, b, out)
         if not any(ctx.needs_input_grad):
             return out, c.copy()
-        # local derivatives of every gate and of tanh(c), for all steps at once (a few large array ops)
-        deriv = acts * (1.0 - acts)
+        # d h / d gates and d h / d c per step, for all steps at once (a few large array ops): backward's
+        # per-step work is then dgates = [dc_t, dc_t, dc_t, dh_t] * coef_t
+        coef = acts * (1.0 - acts)
         gg = acts[:, :, 2 * H : 3 * H]
-        xp.subtract(1.0, gg * gg, out=deriv[:, :, 2 * H : 3 * H])
-        dtanh = tcs * tcs
-        xp.subtract(1.0, dtanh, out=dtanh)
-        ctx.arrays = (acts, cs, deriv, dtanh, tcs)
+        xp.subtract(1.0, gg * gg, out=coef[:, :, 2 * H : 3 * H])
+        coef[:, :, :H] *= gg
+        cf = coef[:, :, H : 2 * H]
+        if reverse:
+            cf[:-1] *= cs[1:]
+            cf[-1] *= c0._data
+        else:
+            cf[1:] *= cs[:-1]
+            cf[0] *= c0._data
+        coef[:, :, 2 * H : 3 * H] *= acts[:, :, :H]
+        coef[:, :, 3 * H :] *= tcs
+        q = tcs * tcs
+        xp.subtract(1.0, q, out=q)
+        q *= acts[:, :, 3 * H :]
+        ctx.arrays = (acts, coef, q)
         return out, c.copy()
 
     @staticmethod
@@ -186,7 +197,7 @@ class LSTMSequence(_Op):
         reverse = ctx.reverse
         if _state.enabled:
             return _lstm_seq_backward_graph(xproj, h0, c0, w, b, reverse, dout, dcT, need)
-        acts, cs, deriv, dtanh, tcs = ctx.arrays
+        acts, coef, q = ctx.arrays
         out = out._data
         T, N, G = acts.shape
         H = G // 4
@@ -195,20 +206,14 @@ class LSTMSequence(_Op):
         dgates = xp.empty_like(acts)
         dc = dcT._data
         dh = None
-        first = T - 1 if reverse else 0
         for t in range(T) if reverse else range(T - 1, -1, -1):
             dht = dod[t] if dh is None else dod[t] + dh
-            a, da, dg = acts[t], deriv[t], dgates[t]
-            dct = dht * a[:, 3 * H :]
-            dct *= dtanh[t]
+            dct = dht * q[t]
             dct += dc
-            c_prev = c0._data if t == first else cs[t + 1 if reverse else t - 1]
-            xp.multiply(dct, a[:, 2 * H : 3 * H], out=dg[:, :H])
-            xp.multiply(dct, c_prev, out=dg[:, H : 2 * H])
-            xp.multiply(dct, a[:, :H], out=dg[:, 2 * H : 3 * H])
-            xp.multiply(dht, tcs[t], out=dg[:, 3 * H :])
-            dg *= da
-            dc = dct * a[:, H : 2 * H]
+            dg, cft = dgates[t], coef[t]
+            xp.multiply(cft[:, : 3 * H].reshape(N, 3, H), dct[:, None, :], out=dg[:, : 3 * H].reshape(N, 3, H))
+            xp.multiply(dht, cft[:, 3 * H :], out=dg[:, 3 * H :])
+            dc = dct * acts[t, :, H : 2 * H]
             dh = dg @ wd
         gw = gb = None
         if need[3]:

@@ -329,8 +329,9 @@ class Softmax(_Op):
             with np.errstate(invalid="ignore"):
                 out = d - d + 1  # 1, or nan for +-inf/nan as torch's exp(x - max) / sum gives
         else:
-            e = np.exp(d - d.max(axis=axis, keepdims=True)) if d.size else d.copy()
-            e /= e.sum(axis=axis, keepdims=True)
+            with np.errstate(invalid="ignore"):  # inf - inf: nan as torch, without a NumPy warning
+                e = np.exp(d - d.max(axis=axis, keepdims=True)) if d.size else d.copy()
+                e /= e.sum(axis=axis, keepdims=True)
             out = e
         ctx.axis = axis
         ctx.save_for_backward(out)
@@ -361,8 +362,9 @@ class LogSoftmax(_Op):
         elif d.size == 0:
             out = d.copy()
         else:
-            s = d - d.max(axis=axis, keepdims=True)
-            s -= np.log(np.exp(s).sum(axis=axis, keepdims=True))
+            with np.errstate(invalid="ignore"):  # inf - inf: nan as torch, without a NumPy warning
+                s = d - d.max(axis=axis, keepdims=True)
+                s -= np.log(np.exp(s).sum(axis=axis, keepdims=True))
             out = s
         ctx.axis = axis
         ctx.save_for_backward(out)

@@ -315,10 +315,11 @@ class BCEWithLogits(_Op):
     def forward(ctx, x, t, w, pw, reduction):
         xd, td = prep2(x, t)
         sp = _np_softplus(-xd)
-        if pw is not None:
-            loss = (1.0 - td) * xd + ((pw._data - 1.0) * td + 1.0) * sp
-        else:
-            loss = (1.0 - td) * xd + sp
+        with np.errstate(invalid="ignore"):  # 0 * inf for infinite logits: nan as torch, without a NumPy warning
+            if pw is not None:
+                loss = (1.0 - td) * xd + ((pw._data - 1.0) * td + 1.0) * sp
+            else:
+                loss = (1.0 - td) * xd + sp
         if w is not None:
             loss = loss * w._data
         ctx.save_for_backward(x, t, w, pw)
@@ -486,8 +487,9 @@ def _log_softmax_axis(x, axis):
 
 
 def _log_softmax_rows(x):
-    s = x - x.max(axis=1, keepdims=True)
-    s -= np.log(np.exp(s).sum(axis=1, keepdims=True))
+    with np.errstate(invalid="ignore"):  # inf - inf: nan as torch, without a NumPy warning
+        s = x - x.max(axis=1, keepdims=True)
+        s -= np.log(np.exp(s).sum(axis=1, keepdims=True))
     return s
 
 

@@ -150,6 +150,7 @@ def run_backward(tensors, grad_tensors, keep_graph, create_graph, inputs=None, a
     # one (a chain never touches the heap). Buffers hold a node's incoming gradient per output.
     heap = []
     pending = None
+    owned = set()  # ids of leaf gradients only the engine holds: stored into .grad without a copy
     prev = _state.enabled
     _state.enabled = create_graph
     check = anomaly_mode._enabled[0]
@@ -221,6 +222,9 @@ def run_backward(tensors, grad_tensors, keep_graph, create_graph, inputs=None, a
                     if check:
                         _check_anomaly(node, i, g)
                     nr = nrs[i] if nrs is not None else 0
+                    leaf = not create_graph and type(nxt) is AccumulateGrad
+                    if leaf and _fresh(g, res[i], res, grads, node):
+                        owned.add(id(g))
                     buf = buffers.get(nxt)
                     if buf is None:
                         if nxt._n_out == 1:
@@ -236,6 +240,10 @@ def run_backward(tensors, grad_tensors, keep_graph, create_graph, inputs=None, a
                             buf[nr] = old + g
                         else:
                             buf[nr] = make(old._data + g._data, False, None, 0)
+                            if leaf:
+                                owned.discard(id(old))
+                                owned.discard(id(g))
+                                owned.add(id(buf[nr]))
                 d = deps[nxt] - 1
                 deps[nxt] = d
                 if d == 0:
@@ -247,7 +255,12 @@ def run_backward(tensors, grad_tensors, keep_graph, create_graph, inputs=None, a
                             # inline of _accumulate's first store: a private copy, never the engine's array
                             t = nxt.variable
                             if t._grad is None and nxt._post_hooks is None:
-                                t._grad = make(b[0]._data.copy(), False, None, 0)
+                                g0 = b[0]
+                                if id(g0) in owned:
+                                    owned.discard(id(g0))
+                                    t._grad = g0
+                                else:
+                                    t._grad = make(g0._data.copy(), False, None, 0)
                                 continue
                         _run_leaf(nxt, b, targets, results, accumulate, create_graph)
                     elif pending is None and not heap:
@@ -280,6 +293,27 @@ def _run_with_post_hooks(node, grads, keep_graph):
             if r is not None:
                 res = tuple(r)
     return res
+
+
+def _fresh(g, returned, res, grads, node) -> bool:
+    """True when gradient ``g`` owns its memory and nothing else can see it.
+
+    A built-in backward's result is fresh unless it is (a view of) an incoming gradient or was
+    handed to two inputs; anything the engine reduced or cast itself is fresh by construction.
+    """
+    if g is not returned:
+        return True
+    gd = g._data
+    if not node._builtin or not isinstance(gd, xp.ndarray) or not gd.flags.owndata:
+        return False
+    for x in grads:
+        if x is not None and x._data is gd:
+            return False
+    n = 0
+    for r in res:
+        if r is not None and (r is g or r._data is gd):
+            n += 1
+    return n == 1
 
 
 def _run_leaf(node, grads, targets, results, accumulate, create_graph):

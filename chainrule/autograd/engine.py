@@ -223,7 +223,7 @@ def run_backward(tensors, grad_tensors, keep_graph, create_graph, inputs=None, a
                         _check_anomaly(node, i, g)
                     nr = nrs[i] if nrs is not None else 0
                     leaf = not create_graph and type(nxt) is AccumulateGrad
-                    if leaf and _fresh(g, res[i], res, grads, node):
+                    if leaf and g._data.size > 4096 and _fresh(g, res[i], res, grads, node):
                         owned.add(id(g))
                     buf = buffers.get(nxt)
                     if buf is None:
@@ -297,6 +297,8 @@ def _run_with_post_hooks(node, grads, keep_graph):
 
 def _fresh(g, returned, res, grads, node) -> bool:
     """True when gradient ``g`` owns its memory and nothing else can see it.
+
+    Only asked for large gradients: copying a small one is cheaper than this check.
 
     A built-in backward's result is fresh unless it is (a view of) an incoming gradient or was
     handed to two inputs; anything the engine reduced or cast itself is fresh by construction.

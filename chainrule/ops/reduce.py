@@ -15,6 +15,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import _TORCH_NAME, Tensor
 from ..autograd.function import Function
+from ..autograd.grad_mode import _state
 from ..backend import xp
 from ._util import float_data, wrap_dim, wrap_dims
 from .elementwise import abs as _abs
@@ -121,7 +122,24 @@ class Sum(_Op):
 
     @staticmethod
     def backward(ctx, g):
+        if not _state.enabled:  # plain backward: one array op instead of a reshape and an expand node
+            return Tensor._make(_spread(g._data, ctx), False, None, 0)
         return _restore(g, ctx).expand(ctx.in_shape)
+
+
+def _spread(gd, ctx):
+    """Array gradient of a sum: ``gd`` broadcast back over the reduced axes.
+
+    Small results are materialised (a fresh array the engine may hand to a leaf without a copy);
+    large ones stay a read-only broadcast view.
+    """
+    gd = _restore_np(gd, ctx)
+    shape = ctx.in_shape
+    if gd.size == 1 and math.prod(shape) <= 65536:
+        out = xp.empty(shape, dtype=gd.dtype)
+        out.fill(gd.reshape(()))
+        return out
+    return xp.broadcast_to(gd, shape)
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None) -> Tensor:

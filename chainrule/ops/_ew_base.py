@@ -95,7 +95,7 @@ def _not_for_bool(name, ad) -> None:
 
 
 def _int_zero_div(ad, bd) -> None:
-    if ad.dtype.kind in "iub" and np.any(np.asarray(bd) == 0):
+    if ad.dtype.kind in "iub" and ad.size and np.any(np.asarray(bd) == 0):  # an empty result divides nothing
         raise RuntimeError("ZeroDivisionError")
 
 

@@ -445,8 +445,11 @@ def _logic(name, fn):
     def op(input, other):
         if not isinstance(other, Tensor):
             raise TypeError(f"{name}(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
-        ad = input._data.astype(bool, copy=False)
-        bd = other._data.astype(bool, copy=False)
+        ad, bd = input._data, other._data
+        if ad.dtype != bd.dtype:  # torch tests in the promoted dtype: 1e-144 (float64) is 0 as float32
+            ad, bd = prep2(input, other)
+        ad = ad.astype(bool, copy=False)
+        bd = bd.astype(bool, copy=False)
         return _make(np.asarray(_bin(fn, input, other, ad, bd)), False, None, 0)
 
     op.__name__ = name

@@ -18,7 +18,9 @@ from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import _state
 from ..backend import xp
+from ..ops import reduce as _reduce
 from ..ops._util import wrap_dim
+from ..ops.reduce import LogSoftmax, Softmax  # noqa: F401  (also used by the fused losses)
 
 _make = Tensor._make
 _TORCH_TYPE = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
@@ -319,74 +321,12 @@ def _softmax_prep(x, dim, dtype, name):
     return x, wrap_dim(dim, d.ndim)
 
 
-class Softmax(_Op):
-    """y = e^x / sum e^x; dx = y (g - sum(g y))"""
-
-    @staticmethod
-    def forward(ctx, x, axis):
-        d = x._data
-        if d.ndim == 0:
-            with np.errstate(invalid="ignore"):
-                out = d - d + 1  # 1, or nan for +-inf/nan as torch's exp(x - max) / sum gives
-        else:
-            with np.errstate(invalid="ignore"):  # inf - inf: nan as torch, without a NumPy warning
-                e = np.exp(d - d.max(axis=axis, keepdims=True)) if d.size else d.copy()
-                e /= e.sum(axis=axis, keepdims=True)
-            out = e
-        ctx.axis = axis
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        (y,) = ctx.saved_tensors
-        if y._data.ndim == 0:
-            return g * (y - y)
-        if _state.enabled:
-            gy = g * y
-            return gy - y * gy.sum(ctx.axis, keepdim=True)
-        gy = g._data * y._data
-        gy -= y._data * gy.sum(axis=ctx.axis, keepdims=True)
-        return gy
-
-
-class LogSoftmax(_Op):
-    """y = x - logsumexp(x); dx = g - e^y sum(g)"""
-
-    @staticmethod
-    def forward(ctx, x, axis):
-        d = x._data
-        if d.ndim == 0:
-            with np.errstate(invalid="ignore"):
-                out = d - d  # 0, or nan for +-inf/nan
-        elif d.size == 0:
-            out = d.copy()
-        else:
-            with np.errstate(invalid="ignore"):  # inf - inf: nan as torch, without a NumPy warning
-                s = d - d.max(axis=axis, keepdims=True)
-                s -= np.log(np.exp(s).sum(axis=axis, keepdims=True))
-            out = s
-        ctx.axis = axis
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        (y,) = ctx.saved_tensors
-        if y._data.ndim == 0:
-            return g * (y - y)
-        if _state.enabled:
-            return g - y.exp() * g.sum(ctx.axis, keepdim=True)
-        gd = g._data
-        return gd - np.exp(y._data) * gd.sum(axis=ctx.axis, keepdims=True)
-
-
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """softmax(x)_i = exp(x_i) / sum_j exp(x_j) along ``dim``"""
     if dim is None:
         dim = _softmax_dim(input.dim())
     x, axis = _softmax_prep(input, dim, dtype, "softmax_lastdim_kernel_impl")
-    return Softmax.apply(x, axis)
+    return _reduce.Softmax.apply(x, axis)
 
 
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
@@ -394,7 +334,7 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
     if dim is None:
         dim = _softmax_dim(input.dim())
     x, axis = _softmax_prep(input, dim, dtype, "log_softmax_lastdim_kernel_impl")
-    return LogSoftmax.apply(x, axis)
+    return _reduce.LogSoftmax.apply(x, axis)
 
 
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:

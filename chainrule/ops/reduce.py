@@ -687,6 +687,10 @@ class Softmax(_Op):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
+        if not _state.enabled and ctx.axes:  # plain backward: two array passes, no graph nodes
+            gy = g._data * out._data
+            gy -= out._data * gy.sum(axis=ctx.axes, keepdims=True)
+            return Tensor._make(gy, False, None, 0)
         return out * (g - _sum_keep(g * out, ctx.axes))
 
 
@@ -712,6 +716,9 @@ class LogSoftmax(_Op):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
+        if not _state.enabled and ctx.axes:
+            gd = g._data
+            return Tensor._make(gd - xp.exp(out._data) * gd.sum(axis=ctx.axes, keepdims=True), False, None, 0)
         return g - _exp(out) * _sum_keep(g, ctx.axes)
 
 

@@ -160,6 +160,17 @@ def make_transformer(T):
     return step, flops
 
 
+def make_randn(T):
+    """10^7 float32 normals from the seeded generator (bit-identical streams in both libraries)."""
+    T.manual_seed(0)
+    return (lambda: T.randn(10_000_000)), 0
+
+
+def make_randn64(T):
+    T.manual_seed(0)
+    return (lambda: T.randn(10_000_000, dtype=T.float64)), 0
+
+
 WORKLOADS = {
     "seed model (10-5-1, batch 32)": (make_seed_model, 200),
     "MLP 784-512-256-10, batch 256": (make_mlp, 10),
@@ -168,4 +179,6 @@ WORKLOADS = {
     "100,000-op scalar chain fwd+bwd": (make_chain, 1),
     "LSTM 32->128, seq 32, batch 32 + Linear": (make_lstm, 3),
     "TransformerEncoderLayer d=128 h=4 seq 64 b=16": (make_transformer, 5),
+    "randn 10^7 float32": (make_randn, 2),
+    "randn 10^7 float64": (make_randn64, 1),
 }

@@ -9,6 +9,7 @@ import numbers
 import numpy as np
 
 from . import _dtype as D
+from . import _rng_math as RM
 from ._random import _float_dtype, _gen
 from ._tensor import Tensor
 from .autograd.function import Function
@@ -775,7 +776,7 @@ def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     return _fill(
         self,
         "log_normal_",
-        lambda shape, _c: np.exp(g._normal_serial(math.prod(shape), mean, std)).astype(dt).reshape(shape),
+        lambda shape, _c: RM.libm("exp")(g._normal_serial(math.prod(shape), mean, std)).astype(dt).reshape(shape),
     )
 
 

@@ -227,9 +227,9 @@ class Generator:
             w = self._u32(full + tail)
             head, rest = w[:full], w[full:]
         out = np.empty(n, dtype=_F32)
-        out[:full] = RM.normal16_f32(head, mean, std)
-        if tail:
-            out[n - 16 :] = RM.normal16_f32(rest, mean, std)
+        RM.normal16_f32(head, mean, std, out=out[:full])
+        if tail:  # torch redoes the last 16 values from 16 fresh uniforms
+            RM.normal16_f32(rest, mean, std, out=out[n - 16 :])
         return out.astype(np_dtype, copy=False).reshape(shape)
 
     def _normal_serial(self, n: int, mean=0.0, std=1.0) -> np.ndarray:
@@ -252,8 +252,8 @@ class Generator:
             else:
                 r = np.sqrt(-2.0 * RM.log1p_neg(-u[:, 1]))
                 theta = _TWO_PI * u[:, 0]
-                np.multiply(r, np.cos(theta), out=both[:, 0])
-                np.multiply(r, np.sin(theta), out=both[:, 1])
+                np.multiply(r, RM.libm("cos")(theta), out=both[:, 0])
+                np.multiply(r, RM.libm("sin")(theta), out=both[:, 1])
             vals[start:] = both.reshape(-1)[:m]
             if m % 2:
                 self._next_double = float(both[-1, 1])
@@ -365,7 +365,7 @@ class Generator:
         """Geometric(p) trial counts: ``ceil(log(u) / log1p(-p))`` on 53-bit uniforms."""
         u = self._unif53(math.prod(shape))
         with np.errstate(divide="ignore"):
-            out = np.ceil(np.log(u) / math.log1p(-p))
+            out = np.ceil(RM.libm("log")(u) / math.log1p(-p))
         return out.astype(np_dtype).reshape(shape)
 
     def _poisson(self, rates) -> np.ndarray:
@@ -386,11 +386,11 @@ class Generator:
 def _box_muller16_f64(u, mean, std):
     """torch's scalar 16-lane Box-Muller in float64 (lanes 0-7 radius, 8-15 angle)."""
     blocks = u.reshape(-1, 2, 8)
-    radius = np.sqrt(-2.0 * np.log(1.0 - blocks[:, 0]))
+    radius = np.sqrt(-2.0 * RM.libm("log")(1.0 - blocks[:, 0]))
     theta = _TWO_PI * blocks[:, 1]
     out = np.empty_like(blocks)
-    np.multiply(radius, np.cos(theta), out=out[:, 0])
-    np.multiply(radius, np.sin(theta), out=out[:, 1])
+    np.multiply(radius, RM.libm("cos")(theta), out=out[:, 0])
+    np.multiply(radius, RM.libm("sin")(theta), out=out[:, 1])
     out = out.reshape(-1)
     if mean != 0.0 or std != 1.0:
         out = RM.fma64(out, float(std), float(mean))

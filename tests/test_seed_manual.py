@@ -87,3 +87,76 @@ def test_manual_example_graph_and_chain_rule():
     # dL/dw2 = 2(y - t) a1, dL/dw1 = 2(y - t) w2 relu'(z1) x, dL/dx = 2(y - t) w2 relu'(z1) w1
     assert (w1.grad.item(), w2.grad.item(), x.grad.item()) == (-9.0, -3.0, -2.25)
     assert w1.grad.dtype == torch.float32 and repr(w1.grad) == "tensor([-9.])"
+
+
+# The tutorial's first code blocks (forward, loss, backward, update, complete training step),
+# verbatim, with a seed line added after the imports; the last lines print the weights and outputs
+# (to the 4 decimals of tensor printing: float32 matrix products and sums may round differently in the
+# last bit, since the BLAS libraries accumulate in different orders) and draw from the stream again.
+TRAINING = textwrap.dedent(
+    """
+    import torch
+    import torch.nn as nn
+    torch.manual_seed(0)
+
+    # Create a simple network
+    model = nn.Sequential(
+        nn.Linear(10, 5),
+        nn.ReLU(),
+        nn.Linear(5, 1)
+    )
+
+    # Forward pass
+    x = torch.randn(32, 10)  # 32 samples, 10 features
+    predictions = model(x)    # Get predictions
+
+    criterion = nn.MSELoss()
+    y = torch.randn(32, 1)  # True values
+    loss = criterion(predictions, y)
+
+    print(f"Loss: {loss.item():.4f}")
+
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+
+    optimizer.zero_grad()  # Clear previous gradients
+    loss.backward()         # Compute gradients (backprop!)
+
+    optimizer.step()  # Update all weights
+
+    def train_step(x, y):
+        # 1. Forward pass
+        predictions = model(x)
+
+        # 2. Compute loss
+        loss = criterion(predictions, y)
+
+        # 3. Backward pass (backpropagation!)
+        optimizer.zero_grad()
+        loss.backward()
+
+        # 4. Update weights
+        optimizer.step()
+
+        return loss.item()
+
+    # Run one training step
+    x = torch.randn(32, 10)
+    y = torch.randn(32, 1)
+    loss = train_step(x, y)
+    print(f"Loss: {loss:.4f}")
+
+    print(model[0].weight)
+    print(model[2].bias)
+    print(model(x[:3]))
+    print(torch.rand(2), torch.randint(0, 10, (5,)), torch.randn(3, dtype=torch.float64))
+    """
+)
+
+
+def test_seeded_tutorial_prints_the_same_lines_as_torch():
+    theirs = _run(TRAINING)
+    ours = _run(
+        TRAINING.replace("import torch\n", "import chainrule as torch\n", 1).replace("torch.nn", "chainrule.nn", 1)
+    )
+    assert theirs.count("Loss: ") == 2 and "grad_fn=<AddmmBackward0>" in theirs
+    assert ours == theirs

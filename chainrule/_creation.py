@@ -80,15 +80,85 @@ def _to_array(data, np_dtype=None):
     dt = _infer(data) if np_dtype is None else np_dtype
     if isinstance(data, (list, tuple)) and builtins.any(isinstance(x, Tensor) for x in data):
         data = [_to_array(x, dt) if isinstance(x, Tensor) else x for x in data]
+    integral = np.dtype(dt).kind in "iu"
     try:
         arr = np.array(data, dtype=dt)
-    except ValueError as e:
+    except (ValueError, OverflowError) as e:
+        _check_rectangular(data)
+        if integral:
+            return _checked_integers(data, np.dtype(dt))
         raise ValueError(f"expected a rectangular nested sequence of numbers: {e}") from None
     except TypeError as e:
         raise TypeError(f"Could not convert data to a tensor: {e}") from None
     if arr.dtype == object:
         raise ValueError("expected a rectangular nested sequence of numbers")
+    if integral and arr.size:
+        vals = np.array(data)
+        if vals.dtype.kind == "f":  # floats must fit the integer type (torch's checked conversion)
+            info = np.iinfo(dt)
+            with np.errstate(invalid="ignore"):
+                if not np.all((vals >= info.min) & (vals <= info.max)):
+                    raise RuntimeError(
+                        f"value cannot be converted to type {D.from_np(np.dtype(dt)).name} without overflow"
+                    )
     return arr
+
+
+def _is_seq(x) -> bool:
+    return isinstance(x, (list, tuple)) or (isinstance(x, (Tensor, np.ndarray)) and x.ndim > 0)
+
+
+def _check_rectangular(data) -> None:
+    """Raise torch's error for ragged nested lists: the sizes come from the first element at each
+    depth, and the first sequence (depth first) whose length differs is reported."""
+    sizes = []
+    x = data
+    while _is_seq(x):
+        sizes.append(len(x))
+        if not len(x):
+            break
+        x = x[0]
+    stack = [(data, 0)]
+    while stack:
+        x, dim = stack.pop()
+        if dim == len(sizes):
+            if _is_seq(x):
+                raise TypeError("'list' object cannot be interpreted as an integer")
+            continue
+        if not _is_seq(x):
+            raise TypeError("not a sequence")
+        if len(x) != sizes[dim]:
+            raise ValueError(f"expected sequence of length {sizes[dim]} at dim {dim} (got {len(x)})")
+        stack.extend((y, dim + 1) for y in reversed(list(x)))
+
+
+def _checked_integers(data, dt):
+    """Integers from nested Python numbers as torch converts them: a float outside the type's range
+    (or NaN) is an error, an int beyond 64 bits is an error, a negative int wraps into an unsigned
+    type when its magnitude fits."""
+    flat = np.array(data, dtype=object)
+    if flat.dtype != object:
+        flat = flat.astype(object)
+    info = np.iinfo(dt)
+    name = D.from_np(dt).name
+    out = []
+    for v in flat.reshape(-1).tolist():
+        if isinstance(v, float):
+            if not info.min <= v <= info.max:
+                raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+            out.append(int(v))
+            continue
+        if isinstance(v, (list, tuple)):
+            raise ValueError("expected a rectangular nested sequence of numbers")
+        v = int(v)
+        if not -(1 << 63) <= v < (1 << 64) or (v >= 1 << 63 and dt != np.uint64):
+            raise ValueError("Overflow when unpacking long long")
+        if v < 0 and info.min == 0 and -v <= info.max:
+            v += info.max + 1
+        if not info.min <= v <= info.max:
+            raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+        out.append(v)
+    return np.array(out, dtype=dt).reshape(flat.shape)
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:

@@ -4,6 +4,7 @@ shape or node involved and what to do about it (USER-ASKS part C)."""
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -198,3 +199,62 @@ def test_module_assignment_before_init_is_explained():
 
     msg = _raises_like_torch(run)
     assert "cannot assign module before Module.__init__() call" in msg
+
+
+# ---- torch.tensor(data) conversions: the same result or the same exception and first line ---------------
+_CONVERSIONS = [
+    ([float("nan")], "int32"),
+    ([1e30], "uint8"),
+    ([float("inf")], "int16"),
+    ([2**70], None),
+    ([2**70], "float32"),
+    ([300], "uint8"),
+    ([-1], "uint8"),
+    ([-255], "uint8"),
+    ([-256], "uint8"),
+    ([-1.0], "uint8"),
+    ([255.9], "uint8"),
+    ([128], "int8"),
+    ([1.7], "int64"),
+    ([2**63], None),
+    ([2**63 - 1, -(2**63)], None),
+    ([1e30, float("nan")], "bool"),
+    ([[1, 2], [3, 4.5]], "int64"),
+    ([True, 2], "uint8"),
+    ([[1], [2, 3]], "int64"),
+    ([[1, 2], [3]], None),
+    ([[1], 2], None),
+    ([1, [2]], None),
+    ([[[1, 2], [3, 4]], [[1, 2], [3]]], None),
+    ([[1.5], [2.0, 3.0]], None),
+    (float("nan"), "int64"),
+    (-3, "uint8"),
+]
+
+
+@pytest.mark.parametrize("data, dtype", _CONVERSIONS)
+def test_tensor_conversion_matches_torch(data, dtype):
+    res = []
+    for T in (torch, chainrule):
+        try:
+            res.append(repr(T.tensor(data, dtype=getattr(T, dtype) if dtype else None)))
+        except Exception as e:  # noqa: BLE001
+            res.append((type(e).__name__, str(e).split("\n")[0]))
+    assert res[1] == res[0]
+
+
+def test_inf_and_nan_arithmetic_is_silent_like_torch():
+    # NumPy warns on inf - inf, 0 * inf, overflow and NaN casts; torch does not, forward or backward
+    inf, nan = float("inf"), float("nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x = chainrule.tensor([inf, -inf, 0.0, nan, 3e38], requires_grad=True)
+        y = chainrule.tensor([inf, inf, 0.0, 1.0, 3e38])
+        out = (x - y) + x * y + (x * 1e3).exp() + x.sin() + x / y + (x @ y) + x.cumsum(0) + x.prod()
+        out.sum().backward()
+        x.detach().long()
+        chainrule.tensor([1e6]).half()
+        chainrule.nn.functional.mse_loss(x, y).backward()
+    # user code outside chainrule keeps NumPy's own settings
+    with pytest.warns(RuntimeWarning):
+        np.array([inf]) - np.array([inf])

@@ -15,7 +15,7 @@ from __future__ import annotations
 import heapq
 import warnings
 
-from ..backend import xp
+from ..backend import ERRSTATE, QUIET, xp
 from . import anomaly_mode
 from .function import AccumulateGrad, _bind_tensor  # noqa: F401
 from .grad_mode import _state
@@ -95,8 +95,17 @@ def run_backward(tensors, grad_tensors, keep_graph, create_graph, inputs=None, a
     """Backpropagate ``grad_tensors`` from ``tensors``.
 
     With ``accumulate`` leaves receive ``.grad`` (``Tensor.backward``); otherwise gradients with
-    respect to ``inputs`` are returned (``autograd.grad``) and no ``.grad`` is touched.
+    respect to ``inputs`` are returned (``autograd.grad``) and no ``.grad`` is touched. NumPy's
+    floating-point warnings are off for the pass (torch's backward does not warn on inf/NaN).
     """
+    tok = ERRSTATE.set(QUIET)
+    try:
+        return _run_backward(tensors, grad_tensors, keep_graph, create_graph, inputs, allow_unused, accumulate)
+    finally:
+        ERRSTATE.reset(tok)
+
+
+def _run_backward(tensors, grad_tensors, keep_graph, create_graph, inputs, allow_unused, accumulate):
     buffers = {}
     deps = {}
     for t, g in zip(tensors, grad_tensors):

@@ -16,6 +16,8 @@ from __future__ import annotations
 import itertools
 import traceback
 
+from ..backend import ERRSTATE as _ERR
+from ..backend import QUIET as _QUIET
 from ..backend import xp
 from . import anomaly_mode
 from .grad_mode import _state
@@ -219,7 +221,13 @@ class Function:
         if _state.enabled:
             for a in args:
                 if isinstance(a, _Tensor) and a._rg:
-                    return _record(cls, ctx, args, kwargs)
+                    if not cls._builtin:
+                        return _record(cls, ctx, args, kwargs)
+                    tok = _ERR.set(_QUIET)  # built-in ops compute inf - inf etc. without NumPy warnings
+                    try:
+                        return _record(cls, ctx, args, kwargs)
+                    finally:
+                        _ERR.reset(tok)
         if not cls._builtin:
             ctx.needs_input_grad = _NO_NEED[len(args)] if len(args) < 9 else (False,) * len(args)
             ctx._saved = ctx._saved_versions = None
@@ -229,7 +237,11 @@ class Function:
                 return tuple([_plain(o) for o in out])
             return _plain(out)
         ctx.needs_input_grad = _NO_NEED[len(args)] if len(args) < 9 else (False,) * len(args)
-        out = cls.forward(ctx, *args, **kwargs)
+        tok = _ERR.set(_QUIET)
+        try:
+            out = cls.forward(ctx, *args, **kwargs)
+        finally:
+            _ERR.reset(tok)
         if type(out) is tuple:
             return tuple([_plain(o) for o in out])
         return _Tensor._make(out if type(out) is _ndarray else xp.asarray(out), False, None, 0)

@@ -39,6 +39,30 @@ from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
 from .serialization import load, save
+from ._info import (  # noqa: F401
+    are_deterministic_algorithms_enabled,
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    e,
+    finfo,
+    get_default_device,
+    iinfo,
+    inf,
+    is_deterministic_algorithms_warn_only_enabled,
+    is_nonzero,
+    layout,
+    memory_format,
+    nan,
+    newaxis,
+    pi,
+    preserve_format,
+    set_default_device,
+    sparse_coo,
+    strided,
+    typename,
+    use_deterministic_algorithms,
+)
 
 __version__ = "0.1.0"
 
@@ -129,14 +153,8 @@ def compile(model=None, **kwargs):
     return model
 
 
-def use_deterministic_algorithms(mode, warn_only=False) -> None:
-    pass
-
-
-strided = "torch.strided"
-
-
 from . import nn  # noqa: E402  (torch.nn is reachable as an attribute after ``import torch``)
 from . import optim, utils  # noqa: E402  (torch.optim / torch.utils.data likewise)
 from . import distributed  # noqa: E402  (torch.distributed likewise; mpi4py loads at init_process_group)
 from . import explain, viz  # noqa: E402  (chainrule.explain(loss) shows backprop step by step)
+from . import backends, testing  # noqa: E402  (torch.backends flags, torch.testing.assert_close)

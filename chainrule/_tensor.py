@@ -131,7 +131,9 @@ class Tensor:
 
     @property
     def layout(self):
-        return "torch.strided"
+        from ._info import strided
+
+        return strided
 
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"

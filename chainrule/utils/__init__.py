@@ -1,3 +1,3 @@
 """Utilities (mirrors ``torch.utils``): ``chainrule.utils.data`` holds datasets and the DataLoader."""
 
-from . import data  # noqa: F401
+from . import checkpoint, data  # noqa: F401

@@ -6,9 +6,9 @@ from __future__ import annotations
 import sys
 
 from .. import _tensor
-from . import elementwise, indexing, linalg, reduce, shape
+from . import elementwise, elementwise_extra, indexing, linalg, misc_extra, reduce, reduce_extra, shape
 
-_MODULES = [elementwise, reduce, shape, indexing, linalg]
+_MODULES = [elementwise, reduce, shape, indexing, linalg, elementwise_extra, reduce_extra, misc_extra]
 
 for _m in _MODULES:
     for _n in getattr(_m, "__all__", ()):

@@ -129,11 +129,11 @@ class _ConvNd(Module):
             s += ", padding_mode={padding_mode}"
         return s.format(**self.__dict__)
 
-    def _check_input(self, input: Tensor) -> None:
+    def _check_input(self, input: Tensor, weight: Tensor) -> None:
         """Name the layer and the mismatched dimension when the input cannot fit (a shape check only)."""
         shape = input.shape
         n = self._nd
-        w = self.weight.shape
+        w = weight.shape
         channels = w[0] if self.transposed else w[1] * self.groups
         if len(shape) in (n + 1, n + 2) and shape[-n - 1] == channels:
             return
@@ -198,8 +198,10 @@ class _Conv(_ConvNd):
         return fn(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
 
     def forward(self, input: Tensor) -> Tensor:
-        self._check_input(input)
-        return self._conv_forward(input, self.weight, self.bias)
+        # read once: a parametrized weight (e.g. spectral_norm) is recomputed on every access
+        weight = self.weight
+        self._check_input(input, weight)
+        return self._conv_forward(input, weight, self.bias)
 
 
 class Conv1d(_Conv):
@@ -280,10 +282,11 @@ class _ConvTransposeNd(_ConvNd):
         return tuple(res)
 
     def forward(self, input: Tensor, output_size=None) -> Tensor:
-        self._check_input(input)
+        weight = self.weight
+        self._check_input(input, weight)
         n = self._nd
         op = self._output_padding(input, output_size, self.stride, self.padding, self.kernel_size, n, self.dilation)
-        return type(self)._fn(input, self.weight, self.bias, self.stride, self.padding, op, self.groups, self.dilation)
+        return type(self)._fn(input, weight, self.bias, self.stride, self.padding, op, self.groups, self.dilation)
 
 
 class ConvTranspose1d(_ConvTransposeNd):

@@ -50,8 +50,10 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Tensor) -> Tensor:
+        # read once: a parametrized weight (e.g. spectral_norm) is recomputed on every access
+        weight = self.weight
         shape = input.shape
-        w = self.weight.shape
+        w = weight.shape
         if shape and shape[-1] != w[-1]:
             rows = math.prod(shape[:-1])
             raise RuntimeError(
@@ -59,7 +61,7 @@ class Linear(Module):
                 f"!= in_features {w[-1]} (mat1 and mat2 shapes cannot be multiplied ({rows}x{shape[-1]} and "
                 f"{w[-1]}x{w[0]}))"
             )
-        return F.linear(input, self.weight, self.bias)
+        return F.linear(input, weight, self.bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

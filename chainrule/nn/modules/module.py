@@ -765,8 +765,9 @@ class Module:
             destination = OrderedDict()
             destination._metadata = OrderedDict()
         meta = getattr(destination, "_metadata", None)
+        local_metadata = {"version": self._version}
         if meta is not None:
-            meta[prefix[:-1]] = {"version": self._version}
+            meta[prefix[:-1]] = local_metadata
         for hook in self._state_dict_pre_hooks.values():
             hook(self, prefix, keep_vars)
         self._save_to_state_dict(destination, prefix, keep_vars)
@@ -774,7 +775,8 @@ class Module:
             if module is not None:
                 module.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
         for hook in self._state_dict_hooks.values():
-            res = hook(self, destination, prefix, {"version": self._version})
+            # hooks may record entries (e.g. spectral_norm's version) in this module's metadata
+            res = hook(self, destination, prefix, local_metadata)
             if res is not None:
                 destination = res
         return destination

@@ -379,7 +379,11 @@ def _pad_index(n, lo, hi, mode):
     elif mode == "replicate":
         k = np.clip(k, 0, n - 1)
     else:
-        k = np.mod(k, n)
+        # torch crops negative pads first and wraps around what is left
+        c0, m = max(-lo, 0), n - max(-lo, 0) - max(-hi, 0)
+        if m < max(lo, hi, 0) or (m <= 0 < k.size):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        k = c0 + np.mod(k - c0, max(m, 1))
     return k
 
 
@@ -481,14 +485,18 @@ class VectorNorm(_Op):
             out = (a**p).sum(axis=dims, keepdims=True) ** (1.0 / p)
         out = out.astype(d.dtype, copy=False)
         ctx.p, ctx.dims, ctx.keepdim = p, dims, keepdim
-        ctx.save_for_backward(x, out)
-        return out if keepdim else out.reshape([s for i, s in enumerate(out.shape) if i not in dims])
+        ctx.keep_shape = out.shape
+        res = out if keepdim else out.reshape([s for i, s in enumerate(out.shape) if i not in dims])
+        # save the returned array itself, so under create_graph the norm stays linked to x
+        ctx.save_for_backward(x, res)
+        return res
 
     @staticmethod
     def backward(ctx, g):
         x, n = ctx.saved_tensors
         p = ctx.p
-        keep_shape = n.shape
+        keep_shape = ctx.keep_shape
+        n = n.reshape(keep_shape)
         if _state.enabled:
             gk = g.reshape(tuple(keep_shape))
             zero = _make((n._data == 0), False, None, 0)

@@ -1,0 +1,71 @@
+"""Two-parameter Weibull distribution."""
+
+from __future__ import annotations
+
+import chainrule as _c
+
+from .._tensor import Tensor
+from . import constraints
+from ._math import lgamma
+from .exponential import Exponential
+from .transformed_distribution import TransformedDistribution
+from .transforms import AffineTransform, PowerTransform
+from .utils import broadcast_all, euler_constant
+
+__all__ = ["Weibull"]
+
+
+class Weibull(TransformedDistribution):
+    """scale E^(1/concentration) for E ~ Exponential(1)."""
+
+    arg_constraints = {"scale": constraints.positive, "concentration": constraints.positive}
+    support = constraints.positive
+
+    def __init__(self, scale, concentration, validate_args: bool | None = None) -> None:
+        self.scale, self.concentration = broadcast_all(scale, concentration)
+        self.concentration_reciprocal = self.concentration.reciprocal()
+        base_dist = Exponential(_c.ones_like(self.scale), validate_args=validate_args)
+        transforms = [
+            PowerTransform(exponent=self.concentration_reciprocal),
+            AffineTransform(loc=0, scale=self.scale),
+        ]
+        super().__init__(base_dist, transforms, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Weibull, _instance)
+        new.scale = self.scale.expand(batch_shape)
+        new.concentration = self.concentration.expand(batch_shape)
+        new.concentration_reciprocal = new.concentration.reciprocal()
+        base_dist = self.base_dist.expand(batch_shape)
+        transforms = [
+            PowerTransform(exponent=new.concentration_reciprocal),
+            AffineTransform(loc=0, scale=new.scale),
+        ]
+        super(Weibull, new).__init__(base_dist, transforms, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    @property
+    def mean(self) -> Tensor:
+        """scale Gamma(1 + 1/k)"""
+        return self.scale * _c.exp(lgamma(1 + self.concentration_reciprocal))
+
+    @property
+    def mode(self) -> Tensor:
+        return self.scale * ((self.concentration - 1) / self.concentration) ** self.concentration.reciprocal()
+
+    @property
+    def variance(self) -> Tensor:
+        """scale^2 (Gamma(1 + 2/k) - Gamma(1 + 1/k)^2)"""
+        return self.scale.pow(2) * (
+            _c.exp(lgamma(1 + 2 * self.concentration_reciprocal))
+            - _c.exp(2 * lgamma(1 + self.concentration_reciprocal))
+        )
+
+    def entropy(self):
+        """gamma (1 - 1/k) + log(scale / k) + 1"""
+        return (
+            euler_constant * (1 - self.concentration_reciprocal)
+            + _c.log(self.scale * self.concentration_reciprocal)
+            + 1
+        )

@@ -158,4 +158,6 @@ from . import optim, utils  # noqa: E402  (torch.optim / torch.utils.data likewi
 from . import distributed  # noqa: E402  (torch.distributed likewise; mpi4py loads at init_process_group)
 from . import explain, viz  # noqa: E402  (chainrule.explain(loss) shows backprop step by step)
 from . import backends, testing  # noqa: E402  (torch.backends flags, torch.testing.assert_close)
-from . import special  # noqa: E402  (torch.special)
+from . import distributions, func, special  # noqa: E402  (torch.distributions, torch.func, torch.special)
+# torch.linalg: the star import above bound the ops module of that name, so import the package explicitly
+linalg = __import__("importlib").import_module(".linalg", __name__)

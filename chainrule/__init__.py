@@ -159,5 +159,7 @@ from . import distributed  # noqa: E402  (torch.distributed likewise; mpi4py loa
 from . import explain, viz  # noqa: E402  (chainrule.explain(loss) shows backprop step by step)
 from . import backends, testing  # noqa: E402  (torch.backends flags, torch.testing.assert_close)
 from . import distributions, func, special  # noqa: E402  (torch.distributions, torch.func, torch.special)
+
 # torch.linalg: the star import above bound the ops module of that name, so import the package explicitly
 linalg = __import__("importlib").import_module(".linalg", __name__)
+from .linalg._legacy import *  # noqa: E402,F401,F403  (torch.det, torch.svd, x.inverse(), ...)

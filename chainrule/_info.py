@@ -32,7 +32,7 @@ class finfo:
         self.max = float(info.max)
         self.min = float(info.min)
         self.tiny = self.smallest_normal = float(info.smallest_normal)
-        self.resolution = 10.0 ** -info.precision
+        self.resolution = 10.0**-info.precision
         self.dtype = type.name
 
     def __repr__(self) -> str:

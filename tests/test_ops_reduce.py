@@ -473,3 +473,14 @@ def test_property_single_dim_reductions(case):
     np.testing.assert_allclose(c.max(d, keepdim).values.numpy(), np.max(a, d, keepdims=keepdim))
     np.testing.assert_allclose(c.cumsum(d).numpy(), np.cumsum(a, d))
     np.testing.assert_allclose(c.sort(d).values.numpy(), np.sort(a, d))
+
+
+def test_prod_gradient_at_inf_follows_torch():
+    # a 0-d input is its own product (gradient 1 even at inf); otherwise prod/x gives nan at inf, as torch
+    for v in [float("inf"), [float("inf")], [float("inf"), 2.0], [[float("inf")]], [3.0, 0.0, 2.0]]:
+        grads = []
+        for T in (torch, chainrule):
+            x = T.tensor(v, requires_grad=True)
+            x.prod().backward()
+            grads.append(x.grad.numpy())
+        np.testing.assert_array_equal(grads[1], grads[0])

@@ -12,6 +12,16 @@ from .._tensor import Tensor
 from ..ops._select import _structseq, return_types
 from . import _decomp, _lu, _misc, _pinv, _solve
 
+_WARNED: set = set()
+
+
+def _warn_once(key: str, message: str) -> None:
+    """torch raises these deprecation warnings once per process (TORCH_WARN_ONCE)."""
+    if key not in _WARNED:
+        _WARNED.add(key)
+        warnings.warn(message, UserWarning, stacklevel=3)
+
+
 for _name, _fields in (("slogdet", ("sign", "logabsdet")), ("svd", ("U", "S", "V")), ("qr", ("Q", "R"))):
     setattr(return_types, _name, _structseq(_name, _fields))
 return_types.triangular_solve = _structseq("triangular_solve", ("solution", "cloned_coefficient"))
@@ -62,21 +72,19 @@ def svd(input: Tensor, some: bool = True, compute_uv: bool = True):
 
 
 def qr(input: Tensor, some: bool = True):
-    warnings.warn(
+    _warn_once(
+        "qr",
         "torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a future PyTorch release.",
-        UserWarning,
-        stacklevel=2,
     )
     q, r = _decomp.qr(input, "reduced" if some else "complete")
     return return_types.qr(q, r)
 
 
 def cholesky(input: Tensor, upper: bool = False) -> Tensor:
-    warnings.warn(
+    _warn_once(
+        "cholesky",
         "torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future "
         "PyTorch release.",
-        UserWarning,
-        stacklevel=2,
     )
     return _decomp.cholesky(input, upper=upper)
 
@@ -97,12 +105,25 @@ def cholesky_inverse(input: Tensor, upper: bool = False) -> Tensor:
 
 def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool = False, unitriangular: bool = False):
     """X with op(A) X = b, op = transpose when asked; returns (X, a copy of A)"""
+    _warn_once(
+        "triangular_solve",
+        "torch.triangular_solve is deprecated in favor of torch.linalg.solve_triangular"
+        "and will be removed in a future PyTorch release.\n"
+        "torch.linalg.solve_triangular has its arguments reversed and does not return a copy of one of the inputs.\n"
+        "X = torch.triangular_solve(B, A).solution\nshould be replaced with\nX = torch.linalg.solve_triangular(A, B).",
+    )
     coef = A.mT if transpose else A
     x = _solve.solve_triangular(coef, b, upper=upper != transpose, unitriangular=unitriangular)
     return return_types.triangular_solve(x, A.clone())
 
 
 def lu_solve(b: Tensor, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:
+    _warn_once(
+        "lu_solve",
+        "torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be removed in a future PyTorch "
+        "release.\nNote that torch.linalg.lu_solve has its arguments reversed.\nX = torch.lu_solve(B, LU, pivots)\n"
+        "should be replaced with\nX = torch.linalg.lu_solve(LU, pivots, B)",
+    )
     return _lu.lu_solve(LU_data, LU_pivots, b)
 
 

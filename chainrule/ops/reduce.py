@@ -224,6 +224,8 @@ class Prod(_Op):
     @staticmethod
     def backward(ctx, g):
         a, out = ctx.saved_tensors
+        if not ctx.in_shape:  # a 0-d input is its own product: gradient g (torch's rule, even at inf)
+            return g
         g = _restore(g, ctx)
         ad = a._data
         zero = ad == 0

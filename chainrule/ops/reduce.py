@@ -231,24 +231,29 @@ class Prod(_Op):
         zero = ad == 0
         if not zero.any():
             return g * (_restore(out, ctx) / a)
-        # With zeros, prod_{j != k} a_j = P / s_k * (product of the zero elements other than k), where s is a
-        # with zeros replaced by 1 and P = prod(s). The last factor is written so that its value (0 or 1) and
-        # its first derivative are exact, which keeps the double backward exact too.
-        axes = ctx.axes
-        cnt = zero.sum(axis=axes, keepdims=True)
-        zt = _const(zero)
-        s = _where(zt, 1.0, a)
-        big_p = Prod.apply(s, axes, True, None)
-        z_sum = _sum_keep(_where(zt, a, 0.0), axes)
-        one = (cnt == 0) | ((cnt == 1) & zero)
-        factor = _const(one.astype(ad.dtype))
-        c1 = (cnt == 1) & ~zero
-        if c1.any():
-            factor = factor + _where(_const(c1), z_sum, 0.0)
-        c2 = (cnt == 2) & zero
-        if c2.any():
-            factor = factor + _where(_const(c2), z_sum - a, 0.0)
-        return g * (big_p / s) * factor
+        return g * _exclusive_prod(a, ctx.axes)
+
+
+def _exclusive_prod(a, axes):
+    """prod_{j != k} a_j over the reduced elements, without dividing (exact with zeros and infinities):
+    the product of the elements before k times the product of those after it, from two cumulative
+    products along the flattened reduced axes."""
+    from ._join import cat
+    from ._rearrange import flip
+
+    shape = a.shape
+    if axes is None:
+        axes = tuple(range(a.dim()))
+    keep = [d for d in range(a.dim()) if d not in axes]
+    t = a.permute(*keep, *axes).reshape(*[shape[d] for d in keep], -1)
+    ones = t.new_ones(*t.shape[:-1], 1)
+    before = cat([ones, t[..., :-1].cumprod(-1)], -1)
+    after = flip(cat([ones, flip(t[..., 1:], -1).cumprod(-1)], -1), -1)
+    others = (before * after).reshape(*[shape[d] for d in keep], *[shape[d] for d in axes])
+    inv = [0] * a.dim()
+    for i, d in enumerate([*keep, *axes]):
+        inv[d] = i
+    return others.permute(*inv)
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None) -> Tensor:

@@ -11,6 +11,7 @@ import scipy.linalg as sla
 from .._tensor import Tensor
 from ..backend import xp
 from ..ops import cat
+from ..ops._misc_extra2 import _chain_order  # the cheapest parenthesization, shared with chain_matmul
 from ..ops._util import wrap_dim
 from ..ops.linalg import _batch_broadcast, matmul
 from . import _common as c
@@ -131,22 +132,6 @@ def matrix_exp(A) -> Tensor:
 
 
 # ---- multi_dot ---------------------------------------------------------------------------------------
-def _chain_order(dims):
-    """Split points of the cheapest parenthesization of a matrix chain (dims[i] x dims[i+1] factors)."""
-    n = len(dims) - 1
-    cost = [[0] * n for _ in range(n)]
-    split = [[0] * n for _ in range(n)]
-    for length in range(1, n):
-        for i in range(n - length):
-            j = i + length
-            cost[i][j] = None
-            for k in range(i, j):
-                q = cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1]
-                if cost[i][j] is None or q < cost[i][j]:
-                    cost[i][j], split[i][j] = q, k
-    return split
-
-
 def _chain(ts, split, i, j):
     if i == j:
         return ts[i]

@@ -587,3 +587,15 @@ def test_base_of_views_like_torch():
         views = [x.view(12), x[0], x.t(), x[0][1:], x.split(2)[0], x.diagonal(), x.unsqueeze(0).squeeze(0)]
         assert all(v._base is x for v in views)
         assert all(c._base is None for c in (x.flip(0), x[[0]], x.clone(), x.repeat(1, 1), T.cat([x])))
+
+
+def test_broadcast_tensors_identity_like_torch():
+    # torch hands back the same object when a tensor already has the broadcast shape
+    for T in (torch, chainrule):
+        a, b, c = T.ones(2, 3, requires_grad=True), T.ones(3), T.ones(1, 3, dtype=T.float64)
+        ra, rb, rc = T.broadcast_tensors(a, b, c)
+        assert ra is a and rb is not b and rc is not c
+        assert tuple(rb.shape) == tuple(rc.shape) == (2, 3)
+        (x,) = T.broadcast_tensors(b)
+        assert x is b
+        assert all(r is a for r in T.broadcast_tensors(a, a))

@@ -415,13 +415,13 @@ def broadcast_to(input: Tensor, size) -> Tensor:
 
 
 def broadcast_tensors(*tensors):
-    """Expand all tensors to their common broadcast shape."""
+    """Expand all tensors to their common broadcast shape (a tensor already of that shape is returned as is)."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tensors[0]
     from ._util import broadcast_shapes
 
     shape = broadcast_shapes(*[t._data.shape for t in tensors])
-    return tuple(expand(t, shape) for t in tensors)
+    return tuple(t if t._data.shape == shape else expand(t, shape) for t in tensors)
 
 
 # ---- slicing views ---------------------------------------------------------------------------------

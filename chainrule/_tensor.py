@@ -43,6 +43,35 @@ class Size(tuple):
             n *= s
         return n
 
+    # slices, concatenations and repeats stay a Size, as in torch
+    def __getitem__(self, i):
+        r = tuple.__getitem__(self, i)
+        return Size(r) if isinstance(i, slice) else r
+
+    def __add__(self, other):
+        if not isinstance(other, tuple):
+            raise TypeError(f"can only concatenate tuple (not {type(other).__name__}) to torch.Size")
+        return _size_cat(self, other, other, len(self))
+
+    def __radd__(self, other):
+        return _size_cat(other, self, other, 0) if isinstance(other, tuple) else NotImplemented
+
+    def __mul__(self, n):
+        if not hasattr(n, "__index__"):
+            raise TypeError(f"can't multiply sequence by non-int of type '{type(n).__name__}'")
+        return Size(tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
+
+
+def _size_cat(a, b, checked, first):
+    """``a + b`` as a Size; the other operand ``checked`` must hold ints (its items start at ``first``)."""
+    if not isinstance(checked, Size):
+        for k, v in enumerate(checked):
+            if not hasattr(v, "__index__"):
+                raise TypeError(f"torch.Size() takes an iterable of 'int' (item {first + k} is '{type(v).__name__}')")
+    return Size(tuple.__add__(a, b))
+
 
 class Tensor:
     __slots__ = (

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from helpers import assert_raises_like_torch
 
 import chainrule
 
@@ -225,6 +226,29 @@ def test_size_and_shape_objects():
     assert chainrule.zeros(2, 3).size(-2) == 2
     with pytest.raises(IndexError, match="Dimension out of range"):
         chainrule.zeros(2, 3).size(2)
+
+
+@pytest.mark.parametrize(
+    "expr", ["s[1:]", "s[::2]", "s[:]", "s[0]", "s[-1]", "s + (5,)", "(5,) + s", "s + s", "s * 2", "2 * s", "s * 0"]
+)
+def test_size_slices_and_concatenation_like_torch(expr):
+    ts, cs = torch.Size([2, 3, 4]), chainrule.Size([2, 3, 4])
+    tr, cr = eval(expr, {"s": ts}), eval(expr, {"s": cs})
+    assert cr == tr and isinstance(cr, chainrule.Size) == isinstance(tr, torch.Size)
+    assert repr(cr) == repr(tr)
+
+
+@pytest.mark.parametrize("expr", ["s + [1]", "s + 1", "s + (1.5,)", "('a',) + s", "s * 1.5"])
+def test_size_concatenation_errors_like_torch(expr):
+    assert_raises_like_torch(lambda T: eval(expr, {"s": T.Size([2, 3])}))
+
+
+def test_size_inplace_concatenation_stays_size():
+    s = chainrule.Size([2])
+    t = (1,)
+    t += s
+    s += (3,)
+    assert type(s) is type(t) is chainrule.Size and s == (2, 3) and t == (1, 2)
 
 
 # fmt: off

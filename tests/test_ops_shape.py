@@ -392,6 +392,33 @@ def test_grad_fn_names():
         assert e(a).grad_fn.name() == e(ta).grad_fn.name()
 
 
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "y.transpose_(0, 1)",
+        "y.swapdims_(0, 2)",
+        "y.swapaxes_(1, 2)",
+        "y[0].t_()",
+        "y.squeeze_()",
+        "y.squeeze_(1)",
+        "y.squeeze_((1, 2))",
+        "y.unsqueeze_(0)",
+    ],
+)
+def test_inplace_view_grad_fn_names(expr):
+    # the in-place overloads record their own node names (TransposeBackward1, SqueezeBackward3..5, ...)
+    names, grads = [], []
+    for T in (torch, chainrule):
+        x = T.arange(6.0).reshape(2, 1, 3).requires_grad_()
+        y = x * 1
+        y = eval(expr, {"y": y})
+        names.append(y.grad_fn.name())
+        (y * T.arange(float(y.numel())).reshape(y.shape)).sum().backward()
+        grads.append(x.grad.numpy())
+    assert names[1] == names[0]
+    np.testing.assert_array_equal(grads[1], grads[0])
+
+
 def torch_or(x):
     return torch if isinstance(x, torch.Tensor) else chainrule
 

@@ -459,6 +459,17 @@ def _basic(input, key, cls):
 
 
 # ---- shape changes in place --------------------------------------------------------------------------
+# torch names the in-place overloads' nodes apart from the out-of-place ones
+_INPLACE_NODE = {
+    "SqueezeBackward0": "SqueezeBackward3",
+    "SqueezeBackward1": "SqueezeBackward4",
+    "SqueezeBackward2": "SqueezeBackward5",
+    "UnsqueezeBackward0": "UnsqueezeBackward1",
+    "TransposeBackward0": "TransposeBackward1",
+    "TBackward0": "TBackward1",
+}
+
+
 def _reshape_inplace(self, res, opname):
     self._check_inplace(opname)
     self._data = res._data
@@ -466,6 +477,7 @@ def _reshape_inplace(self, res, opname):
     vc.v += 1
     vc.op = opname
     if res.grad_fn is not None:
+        res.grad_fn._node_name = _INPLACE_NODE[res.grad_fn._node_name]
         self.grad_fn = res.grad_fn
         self._out_nr = res._out_nr
     return self

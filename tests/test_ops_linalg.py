@@ -86,6 +86,46 @@ def test_addmm_beta_zero_ignores_nan():
     assert out.tolist() == [[2.0] * 3] * 2
 
 
+_INT_ADD_PRODUCTS = [
+    lambda T, dt, kw: T.addmm(
+        T.ones(2, 4, dtype=dt), T.arange(6, dtype=dt).reshape(2, 3), T.ones(3, 4, dtype=dt), **kw
+    ),
+    lambda T, dt, kw: T.addmv(T.ones(2, dtype=dt), T.arange(6, dtype=dt).reshape(2, 3), T.arange(3, dtype=dt), **kw),
+    lambda T, dt, kw: T.baddbmm(T.ones(1, 2, 2, dtype=dt), T.ones(1, 2, 3, dtype=dt), T.ones(1, 3, 2, dtype=dt), **kw),
+    lambda T, dt, kw: T.ones(2, 2, dtype=dt).addmm_(T.ones(2, 3, dtype=dt), T.ones(3, 2, dtype=dt), **kw),
+    lambda T, dt, kw: T.addbmm(T.ones(2, 2, dtype=dt), T.ones(1, 2, 3, dtype=dt), T.ones(1, 3, 2, dtype=dt), **kw),
+    lambda T, dt, kw: T.addr(T.ones(2, 3, dtype=dt), T.arange(2, dtype=dt), T.arange(3, dtype=dt), **kw),
+]
+
+
+@pytest.mark.parametrize("fn", _INT_ADD_PRODUCTS)
+@pytest.mark.parametrize(
+    "dt,kw",
+    [
+        ("int64", dict(alpha=1.5)),
+        ("int64", dict(beta=0.5, alpha=-2.7)),
+        ("int32", dict(beta=2.9, alpha=2 + 0j)),
+        ("uint8", dict(alpha=-3)),
+        ("int8", dict(alpha=-1.5, beta=True)),
+        ("int64", dict(alpha=float("nan"))),
+        ("int16", dict(beta=1e30)),
+        ("uint8", dict(alpha=-0.5)),
+        ("int64", dict(alpha=2 + 1j)),
+        ("float32", dict(alpha=1e300)),
+        ("float64", dict(beta=1 - 1j)),
+    ],
+)
+def test_add_products_scalar_conversion_like_torch(fn, dt, kw):
+    # torch converts alpha/beta to the op's type (toward zero for integers) and raises when the value does not fit
+    try:
+        want = fn(torch, getattr(torch, dt), kw)
+    except (RuntimeError, TypeError):
+        assert_raises_like_torch(lambda T: fn(T, getattr(T, dt), kw))
+        return
+    got = fn(chainrule, getattr(chainrule, dt), kw)
+    assert str(got.dtype) == str(want.dtype) and got.tolist() == want.tolist()
+
+
 @pytest.mark.parametrize(
     "dims,sb",
     [

@@ -351,6 +351,41 @@ def _check_expand(cd, target):
             )
 
 
+_SCALAR_CTYPE = {"int64": "int64_t", "int32": "int", "int16": "int16_t", "int8": "int8_t", "uint8": "uint8_t"}
+_F32_MAX = float(np.finfo(np.float32).max)
+
+
+def _scalar_as(v, dt):
+    """alpha/beta converted to the op's type as torch does: toward zero for integers (a negative int wraps for
+    uint8), and a value the type cannot hold raises."""
+    if isinstance(v, Tensor):
+        v = v.item()
+    if dt.kind in "cb" or isinstance(v, bool):
+        return v
+    if isinstance(v, complex):
+        if v.imag:
+            _overflow(dt)
+        v = v.real
+    if dt.kind == "f":
+        if dt != np.float64 and math.isfinite(v) and abs(v) > _F32_MAX:  # half types compute in float
+            _overflow(dt)
+        return v
+    info = np.iinfo(dt)
+    if isinstance(v, float):
+        if not (info.min <= v <= info.max):  # nan fails too
+            _overflow(dt)
+        return int(v)
+    v = int(v)
+    if not (-info.max if info.min == 0 else info.min) <= v <= info.max:
+        _overflow(dt)
+    return v % (info.max + 1) if v < 0 and info.min == 0 else v
+
+
+def _overflow(dt):
+    name = _SCALAR_CTYPE.get(str(dt), "double" if dt == np.float64 else "float")
+    raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+
+
 def _check_self_dtype(cd, bd, other="mat2"):
     if cd.dtype != bd.dtype:
         raise RuntimeError(f"self and {other} must have the same dtype, but got {_tn(cd)} and {_tn(bd)}")
@@ -371,7 +406,11 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None) -> Tensor:
     _check_self_dtype(input._data, bd)
     _no_bool(ad, "addmm_impl_cpu_")
     _check_expand(input._data, (ad.shape[0], bd.shape[1]))
-    return _into(out, AddMatmul.apply(input, mat1, mat2, beta, alpha, "AddmmBackward0"), "addmm")
+    return _into(
+        out,
+        AddMatmul.apply(input, mat1, mat2, _scalar_as(beta, bd.dtype), _scalar_as(alpha, bd.dtype), "AddmmBackward0"),
+        "addmm",
+    )
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None) -> Tensor:
@@ -387,7 +426,11 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None) -> Tensor:
     _check_self_dtype(input._data, md, "mat")
     _no_bool(md, "addmv_impl_cpu")
     _check_expand(input._data, (md.shape[0],))
-    return _into(out, AddMatmul.apply(input, mat, vec, beta, alpha, "AddmvBackward0"), "addmv")
+    return _into(
+        out,
+        AddMatmul.apply(input, mat, vec, _scalar_as(beta, md.dtype), _scalar_as(alpha, md.dtype), "AddmvBackward0"),
+        "addmv",
+    )
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None) -> Tensor:
@@ -396,7 +439,13 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None) -> Tensor:
     _check_bmm(ad, bd)
     _check_scalar_type(input._data, ad)
     _check_expand(input._data, (ad.shape[0], ad.shape[1], bd.shape[2]))
-    return _into(out, AddMatmul.apply(input, batch1, batch2, beta, alpha, "BaddbmmBackward0"), "baddbmm")
+    return _into(
+        out,
+        AddMatmul.apply(
+            input, batch1, batch2, _scalar_as(beta, bd.dtype), _scalar_as(alpha, bd.dtype), "BaddbmmBackward0"
+        ),
+        "baddbmm",
+    )
 
 
 # ---- tensordot, inner ----------------------------------------------------------------------------

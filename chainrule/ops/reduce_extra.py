@@ -22,7 +22,7 @@ from ._scatter import scatter_add
 from ._select import _structseq, return_types
 from ._util import broadcast_shapes, result_np2, shape_str, wrap_dim
 from .elementwise import copy_from, where
-from .linalg import _CNAME, _check_expand, matmul, mv
+from .linalg import _CNAME, _check_expand, _scalar_as, matmul, mv
 from .reduce import VectorNorm, _vector_norm
 
 _make = Tensor._make
@@ -422,15 +422,14 @@ def diagflat(input, offset=0) -> Tensor:
 
 # ---- multiply-adds ---------------------------------------------------------------------------------
 def _int_scalars(dt, beta, alpha, strict):
-    """torch casts beta/alpha to an integer result's type; addr refuses floats there."""
-    if dt.kind not in "biu":
-        return beta, alpha
-    for name, v in (("beta", beta), ("alpha", alpha)):
-        if strict and isinstance(v, float):
-            raise RuntimeError(f"For integral input tensors, argument {name} must not be a floating point number.")
+    """torch converts beta/alpha to the result's type (``_scalar_as``); addr refuses floats for integer results."""
+    if strict and dt.kind in "biu":
+        for name, v in (("beta", beta), ("alpha", alpha)):
+            if isinstance(v, (float, complex)):
+                raise RuntimeError(f"For integral input tensors, argument {name} must not be a floating point number.")
     if dt == np.bool_:
         return bool(beta), bool(alpha)
-    return int(beta), int(alpha)
+    return _scalar_as(beta, dt), _scalar_as(alpha, dt)
 
 
 class Addr(_Op):

@@ -91,10 +91,8 @@ SCALAR_FORMS = {
 @pytest.mark.parametrize("name", list(SCALAR_FORMS))
 def test_scalar_and_reflected_forms(name):
     for shape in [(3, 4), (), (0, 2)]:
-        # torch has no derivative for number % tensor; ours is checked by finite differences instead
+        # torch has no derivative for number % tensor (backward raises, see test_floor_divide_has_no_derivative...)
         check_op(SCALAR_FORMS[name], [shape], grad=name != "rmod")
-    if name == "rmod":
-        check_gradcheck(SCALAR_FORMS[name], [(3, 4)])
 
 
 def test_floor_divide_values():
@@ -369,14 +367,41 @@ def test_where_scalars_and_dtypes():
 def test_comparison_ops_do_not_track_gradients():
     a = chainrule.tensor([1.0, 2.0], requires_grad=True)
     for r in (a > 1, a == a, a.isnan(), (a * 2).floor(), a // 1):
-        assert r.grad_fn is None or r.grad_fn.name() in ("FloorBackward0", "NotImplemented")
+        assert r.grad_fn is None or r.grad_fn.name() in ("FloorBackward0", "torch::autograd::NotImplemented")
 
 
 def test_floor_divide_has_no_derivative_like_torch():
     for T in (torch, chainrule):
         a = T.tensor([1.5, 2.5], requires_grad=True)
-        with pytest.raises(RuntimeError, match="derivative for .*floor_divide.* is not implemented"):
+        with pytest.raises(RuntimeError, match="derivative for aten::floor_divide is not implemented"):
             (a // 1.0).sum().backward()
+        with pytest.raises(RuntimeError, match="derivative for aten::remainder is not implemented"):
+            (2 % a).sum().backward()
+        assert (T.remainder(3, a) - T.tensor([0.0, 0.5])).abs().max() == 0
+
+
+# Python scalars reach torch's tensor overloads, so tensor-op-scalar records the same node as tensor-op-tensor
+SCALAR_OVERLOAD_NODES = [
+    "y / 2", "2 / y", "y * 2", "2 * y", "y + 2", "2 + y", "y - 2", "2 - y", "y ** 2", "2 ** y", "y / 2.5",
+    "T.div(y, 2)", "T.true_divide(y, 2)", "T.add(y, 2, alpha=3)", "T.sub(y, 2, alpha=3)", "T.rsub(y, 2)",
+    "T.rsub(y, y)", "y.div(2)", "y.mul(2)", "T.div(y, 2, rounding_mode='floor')", "y / True", "y * True",
+    "y.clone().div_(2)", "y.clone().mul_(2)", "y.clone().add_(2)", "y.clone().sub_(2)", "y.clone().pow_(2)",
+    "y // 2", "2 // y", "y % 2", "2 % y", "y % y", "T.remainder(2, y)", "T.fmod(y, 2)", "T.fmod(y, y)",
+    "T.pow(2, y)", "T.float_power(y, 2)",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("expr", SCALAR_OVERLOAD_NODES)
+def test_scalar_overload_grad_fn_names_like_torch(expr):
+    names = []
+    for T in (torch, chainrule):
+        y = T.tensor([1.5, 2.5], requires_grad=True) * 1
+        names.append(eval(expr, {"T": T, "y": y}).grad_fn.name())
+    assert names[1] == names[0]
+
+
+def test_fmod_needs_a_tensor_first_like_torch():
+    assert_raises_like_torch(lambda T: T.fmod(2, T.ones(2)))
 
 
 BROADCAST_ERRORS = [

@@ -334,7 +334,7 @@ class Exp2(_Op):
 class FloorDivide(_Op):
     """floor(a / b); torch defines no derivative for ``//``"""
 
-    _node_name = "NotImplemented"
+    _node_name = "torch::autograd::NotImplemented"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -346,7 +346,7 @@ class FloorDivide(_Op):
 
     @staticmethod
     def backward(ctx, g):
-        raise RuntimeError("the derivative for 'floor_divide' is not implemented.")
+        raise RuntimeError("derivative for aten::floor_divide is not implemented")
 
 
 class DivMode(_Op):
@@ -395,6 +395,16 @@ class Remainder(_Op):
 
 class RemainderTensor(Remainder):
     _node_name = "RemainderBackward1"
+
+
+class RemainderScalarTensor(Remainder):
+    """number % tensor: torch defines no derivative for this overload"""
+
+    _node_name = "torch::autograd::NotImplemented"
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("derivative for aten::remainder is not implemented")
 
 
 class Fmod(_Op):

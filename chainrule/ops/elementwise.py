@@ -29,6 +29,7 @@ from ._ew_arith import (  # noqa: F401
     RDiv,
     Reciprocal,
     Remainder,
+    RemainderScalarTensor,
     RemainderTensor,
     RPowScalar,
     RSub,
@@ -168,12 +169,18 @@ def floor_divide(input, other):
 
 
 def remainder(input, other):
-    input = _lhs(input, other)
+    if not isinstance(input, Tensor):
+        return RemainderScalarTensor.apply(_lhs(input, other), other)
     other = _scalar_or_tensor(other)
     return (RemainderTensor if isinstance(other, Tensor) else Remainder).apply(input, other)
 
 
 def fmod(input, other):
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"fmod() received an invalid combination of arguments - got ({type(input).__name__}, "
+            f"{type(other).__name__}), but expected (Tensor input, Tensor other) or (Tensor input, Number other)"
+        )
     other = _scalar_or_tensor(other)
     return (FmodTensor if isinstance(other, Tensor) else Fmod).apply(input, other)
 

@@ -258,17 +258,6 @@ class LeakyRelu(_Masked):
         return np.where(pos, d, d * slope).astype(d.dtype, copy=False)
 
 
-class Threshold(_Masked):
-    """x where x > threshold else value"""
-
-    @staticmethod
-    def forward(ctx, x, threshold, value):
-        d = x._data
-        keep = d > threshold
-        ctx.slope = keep
-        return np.where(keep, d, value).astype(d.dtype, copy=False)
-
-
 _ONE_SIXTH_F = float(np.float32(1.0) / np.float32(6.0))
 
 
@@ -393,12 +382,12 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
-    """x where x > threshold else value"""
-    return _apply(Threshold, input, inplace, "threshold_", threshold, value)
+    """x where x > threshold else value (NaN kept); the op is ``torch.threshold``"""
+    return (_T.threshold_ if inplace else _T.threshold)(input, threshold, value)
 
 
-def threshold_(input: Tensor, threshold_: float, value: float) -> Tensor:
-    return threshold(input, threshold_, value, inplace=True)
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    return _T.threshold_(input, threshold, value)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:

@@ -19,7 +19,7 @@ from ._ew_arith import CopyFrom
 from ._join import cat
 from ._util import scalar_value, shape_str, wrap_dim, wrap_dims
 from .elementwise import where
-from .linalg import _CNAME, _into, mm, vector_norm
+from .linalg import _CNAME, _into, _scalar_as, mm, vector_norm
 
 _make = Tensor._make
 _WARNED = set()
@@ -393,19 +393,25 @@ class Threshold(_Op):
         return where(_make(ctx.replaced, False, None, 0), 0.0, g), None, None
 
 
+class _ThresholdInplace(Threshold):
+    _node_name = "ThresholdBackward1"
+
+
 def _threshold_args(input, thresh, value):
     dt = input._data.dtype
     if dt == np.bool_:
         raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
     thresh, value = (v._data.item() if isinstance(v, Tensor) else v for v in (thresh, value))
-    for v in (thresh, value):
+    for pos, (name, v) in enumerate((("threshold", thresh), ("value", value)), 2):
         if not _is_number(v):
-            raise TypeError(f"threshold(): argument 'threshold' and 'value' must be Number, not {type(v).__name__}")
-    D.check_scalar_fits(value, dt)
+            raise TypeError(f"threshold(): argument '{name}' (position {pos}) must be Number, not {type(v).__name__}")
     if dt.kind in "iu":
-        # the scalars are converted to the tensor's integer type (truncated) before comparing
-        return int(thresh), int(value)
-    return thresh, value
+        # the scalars are converted to the tensor's integer type (toward zero, overflow raises) before comparing
+        return _scalar_as(thresh, dt), _scalar_as(value, dt)
+    D.check_scalar_fits(value, dt)
+    if dt == np.float16 and abs(value) != float("inf") and abs(value) > 65504:
+        raise RuntimeError("value cannot be converted to type c10::Half without overflow")
+    return _scalar_as(thresh, dt), value  # half types compare in float: a threshold beyond float's range raises
 
 
 def threshold(input, threshold, value) -> Tensor:
@@ -416,7 +422,7 @@ def threshold(input, threshold, value) -> Tensor:
 def threshold_(input, threshold, value) -> Tensor:
     """in-place threshold"""
     args = _threshold_args(input, threshold, value)
-    return input._inplace(lambda t, *a: Threshold.apply(t, *a), "threshold_", *args)
+    return input._inplace(lambda t, *a: _ThresholdInplace.apply(t, *a), "threshold_", *args)
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None) -> Tensor:

@@ -179,6 +179,59 @@ def test_inplace_on_leaf_raises():
     assert_raises_like_torch(lambda T, a: F_(T).relu(a.requires_grad_(), inplace=True), np.ones(3, "f"))
 
 
+_THRESHOLD_CASES = [
+    lambda T, x: F_(T).threshold(x, 0.5, -3.0),
+    lambda T, x: F_(T).threshold(x, 0.5, -3.0, inplace=True),
+    lambda T, x: F_(T).threshold_(x, 0.5, -3.0),
+    lambda T, x: T.nn.Threshold(0.5, -3.0)(x),
+    lambda T, x: T.nn.Threshold(0.5, -3.0, inplace=True)(x),
+]
+
+
+@pytest.mark.parametrize("fn", _THRESHOLD_CASES)
+def test_threshold_functional_and_module_like_torch(fn):
+    # NaN is kept (NaN > t is false, but torch replaces only x <= t); the in-place forms record ThresholdBackward1
+    x = np.array([np.nan, 0.5, 1.0, -2.0, np.inf])
+    check_op(lambda T, a: fn(T, a * 1), None, arrays=[x])
+    names = []
+    for T in (torch, chainrule):
+        names.append(fn(T, T.tensor(x, requires_grad=True) * 1).grad_fn.name())
+        y = T.tensor(x)
+        assert (fn(T, y) is y) == (fn is not _THRESHOLD_CASES[0] and fn is not _THRESHOLD_CASES[3])
+    assert names[1] == names[0]
+
+
+def _threshold_with(form, T, x, thr, val):
+    f, t = F_(T), T.tensor(x)
+    if form == "F":
+        return f.threshold(t, thr, val)
+    if form == "F_":
+        return f.threshold_(t, thr, val)
+    return T.nn.Threshold(thr, val, inplace=form == "module_")(t)
+
+
+@pytest.mark.parametrize("form", ["F", "F_", "module", "module_"])
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "int8"])
+def test_threshold_integer_dtypes_like_torch(form, dtype):
+    # scalars are converted to the integer type (toward zero); values the type cannot hold raise
+    x = np.array([0, 1, 2, 3, 100], dtype)
+    for thr, val in [(1.5, 7.9), (2, -3), (-1.0, 1), (2.5, 300), (1e30, 1), (1, float("nan"))]:
+        try:
+            want = _threshold_with(form, torch, x, thr, val)
+        except RuntimeError:
+            assert_raises_like_torch(lambda T, t=thr, v=val: _threshold_with(form, T, x, t, v))
+            continue
+        got = _threshold_with(form, chainrule, x, thr, val)
+        assert str(got.dtype) == str(want.dtype) and got.tolist() == want.tolist()
+
+
+def test_threshold_bool_and_bad_scalars_like_torch():
+    for fn in _THRESHOLD_CASES:
+        assert_raises_like_torch(fn, np.array([True, False]))
+    assert_raises_like_torch(lambda T: F_(T).threshold(T.ones(2, dtype=T.float16), 1.0, 7e4))
+    assert_raises_like_torch(lambda T: F_(T).threshold(T.ones(2), "a", 1.0), match="argument 'threshold'")
+
+
 def test_prelu_and_glu():
     check_op(lambda T, x, w: F_(T).prelu(x, w), [(2, 3, 4), (3,)])
     check_op(lambda T, x, w: F_(T).prelu(x, w), [(2, 3), (1,)])

@@ -486,3 +486,23 @@ def test_no_numpy_warnings_or_errors_leak():
 def test_math_constants_unchanged():
     assert math.isclose(chainrule.tensor(2.0).log2().item(), 1.0)
     assert chainrule.tensor(100.0).log10().item() == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize("p", [1e-50, -1e-50, 1e-300, 1 / 3, 2.0000001, 3.0000000001, 1e40, -1e40, 0.1])
+def test_pow_python_float_exponent_in_double_like_torch(p):
+    # torch raises float32 values to a Python float exponent held in double (never rounded to float32 first)
+    x = np.array([0.0, -0.0, 1e-30, 2.0, 1e30, -2.0, 0.5], np.float32)
+    for fn in (lambda T, a: a**p, lambda T, a: T.pow(a, p), lambda T, a: a.clone().pow_(p)):
+        want = fn(torch, torch.tensor(x)).numpy()
+        got = fn(chainrule, chainrule.tensor(x)).numpy()
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+    ints = np.array([0, 1, 2])
+    np.testing.assert_array_equal((chainrule.tensor(ints) ** p).numpy(), (torch.tensor(ints) ** p).numpy())
+
+
+def test_pow_half_exponent_overflow_like_torch():
+    assert_raises_like_torch(lambda T: T.ones(2, dtype=T.float16) ** 70000.0)
+    for T in (torch, chainrule):
+        assert (T.ones(2, dtype=T.float16) ** float("inf")).tolist() == [1.0, 1.0]

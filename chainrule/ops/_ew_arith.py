@@ -226,6 +226,11 @@ class PowScalar(_Op):
         if ad.dtype.kind == "b":
             return xp.power(ad.astype(np.int8), pd).astype(np.bool_)
         with _quiet():
+            if type(pd) is float and ad.dtype == np.float32 and float(np.float32(pd)) != pd:
+                # torch raises to the exponent in double: rounded to float32, 1e-50 would become 0 (0 ** 0 = 1)
+                return xp.power(ad.astype(np.float64), pd).astype(np.float32)
+            if ad.dtype == np.float16 and abs(pd) != float("inf") and abs(pd) > 65504:
+                raise RuntimeError("value cannot be converted to type c10::Half without overflow")
             return xp.power(ad, pd)
 
     @staticmethod

@@ -225,6 +225,24 @@ def test_norm_at_zero_and_ties():
     check_op(lambda T, a: F(a.norm(), a.norm(1), a.norm(dim=0)), [(0, 3)])
 
 
+@pytest.mark.parametrize("p", [2, 1, 3, 0.5, -1, -2, 4.5, math.inf, 0])
+def test_norm_over_size_one_dims_is_abs_like_torch(p):
+    # torch returns |x| when every reduced dim has size 1, so a huge float32 element does not overflow in x^p
+    for arr in (np.array([3e38], np.float32), np.array([[-3e38, 1e-45]], np.float32), np.float32(-2e38)):
+        fns = [
+            lambda T, a: T.linalg.vector_norm(a, p),
+            lambda T, a: a.norm(p),
+            lambda T, a: T.linalg.vector_norm(a, p, dim=0 if a.ndim else (), keepdim=True),
+            lambda T, a: T.linalg.vector_norm(a, p, dim=0 if a.ndim else ()),
+        ]
+        for fn in fns:
+            want = fn(torch, torch.tensor(arr)).numpy()
+            got = fn(chainrule, chainrule.tensor(arr)).numpy()
+            assert got.dtype == want.dtype and got.shape == want.shape
+            np.testing.assert_array_equal(got, want)
+    check_arrays(lambda T, a: F(a.norm(p, dim=1), a.norm(p, dim=(0,), keepdim=True)), [np.array([[1.5, -3.0]])])
+
+
 def test_norm_errors():
     assert_raises_like_torch(lambda T, a: a.norm(), np.arange(3), match="Expected a floating point")
     assert_raises_like_torch(lambda T, a: a.norm(math.inf), np.zeros(0), match="cannot compute the inf norm")

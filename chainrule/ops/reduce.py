@@ -544,7 +544,9 @@ class VectorNorm(_Op):
         ctx.p = p
         kw = dict(axis=axes, keepdims=keepdim)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            if p == 2:
+            if p != 0 and (d.size if axes is None else math.prod([d.shape[i] for i in axes])) == 1:
+                out = xp.abs(d).sum(**kw)  # torch takes |a| when every reduced dim has size 1: no overflow in a^p
+            elif p == 2:
                 out = xp.sqrt((d * d).sum(**kw))
             elif p == 1:
                 out = xp.abs(d).sum(**kw)

@@ -209,6 +209,38 @@ def test_var_std_degenerate():
     assert x.grad.tolist() == [0.0, 0.0, 0.0]
 
 
+_F64_MAX = np.finfo(np.float64).max
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda T, a: a.var(1),
+        lambda T, a: a.std(0, keepdim=True),
+        lambda T, a: a.var(-1, correction=0),
+        lambda T, a: F(T.var_mean(a, 1)),
+        lambda T, a: F(T.std_mean(a, 0, keepdim=True)),
+        lambda T, a: F(T.var_mean(a)),
+        lambda T, a: F(T.std_mean(a[:1])),
+        lambda T, a: a.var(),  # an all-reduce: torch's two-pass overflows in the mean too
+        lambda T, a: a.var((0, 1)),
+    ],
+)
+def test_var_std_near_float_max_like_torch(fn):
+    # torch's Welford pass (all but a CPU all-reduce, and var_mean/std_mean) does not overflow on equal huge values
+    for arr in (
+        np.full((2, 3), _F64_MAX),
+        np.array([[_F64_MAX, _F64_MAX, 1e308], [1.0, 2.0, 4.0]]),
+        np.full((2, 3), 3e38, np.float32),
+        np.array([[3e38, -3e38, 3e38], [-1e30, -1e30, -1e30]], np.float32),
+    ):
+        want = [t.numpy() for t in F(fn(torch, torch.tensor(arr)))]
+        got = [t.numpy() for t in F(fn(chainrule, chainrule.tensor(arr)))]
+        for g, w in zip(got, want):
+            assert g.dtype == w.dtype and g.shape == w.shape
+            np.testing.assert_allclose(g, w, rtol=1e-6)
+
+
 # ---- norm -----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("p", [2, "fro", 1, 3, 1.5, 0.5, math.inf, -math.inf, 0])
 def test_norm(p):

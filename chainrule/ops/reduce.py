@@ -426,7 +426,8 @@ def median_all(input) -> Tensor:
 
 
 # ---- variance, standard deviation ------------------------------------------------------------
-def _var_np(d, axes, correction, keepdim, name):
+def _var_np(d, axes, correction, keepdim, name, with_mean=False, root=False):
+    """var (std with ``root``) of d over axes, in d's dtype, and the degrees of freedom."""
     n = _count(d.shape, axes)
     dof = n - correction
     if dof <= 0:
@@ -440,19 +441,51 @@ def _var_np(d, axes, correction, keepdim, name):
     with np.errstate(invalid="ignore", divide="ignore"):
         m = d.sum(axis=axes, keepdims=True) / n if n else xp.full(_keep_shape(d.shape, axes), np.nan, d.dtype)
         c = d - m
-        ss = (c * c).sum(axis=axes, keepdims=keepdim)
-        return xp.asarray(ss / dof, dtype=d.dtype), dof
+        out = (c * c).sum(axis=axes, keepdims=keepdim) / dof
+        # torch's Welford pass (every reduction but a CPU all-reduce, and always for var_mean/std_mean) cannot
+        # overflow in the mean or the squares; that only matters where the result overflowed here
+        if n and (with_mean or out.size != 1) and not np.isfinite(out).all():
+            z, _, e = _scaled_offsets(d, axes)
+            c = z - z.sum(axis=axes, keepdims=True) / n
+            ss = (c * c).sum(axis=axes, keepdims=keepdim)
+            out = np.ldexp(ss, 2 * (e if keepdim else e.reshape(ss.shape))) / dof  # the sum of squares in double
+        return xp.asarray(xp.sqrt(out) if root else out, dtype=d.dtype), dof
+
+
+def _scaled_offsets(d, axes):
+    """Each slice (in double, as torch accumulates) scaled by a power of two (exact) that brings its largest
+    |x| below 1, as offsets from the slice's first value, so equal values give exactly 0 as Welford does.
+    Returns (offsets, first value, exponent) with the reduced dims kept."""
+    d = d.astype(np.float64, copy=False)
+    e = np.frexp(xp.abs(d).max(axis=axes, keepdims=True))[1]  # exponent 0 for 0, inf and nan
+    y = np.ldexp(d, -e)
+    y0 = y[tuple(slice(0, 1) if axes is None or i in axes else slice(None) for i in range(d.ndim))]
+    return y - y0, y0, e
+
+
+class _WelfordMean(Mean):
+    """var_mean's mean: torch's Welford pass does not overflow for finite values, so neither does this"""
+
+    @staticmethod
+    def forward(ctx, a, axes, keepdim, np_dtype):
+        out = Mean.forward(ctx, a, axes, keepdim, np_dtype)
+        d = a._data
+        if d.size and not np.isfinite(out).all() and np.isfinite(d).all():
+            z, y0, e = _scaled_offsets(d, axes)
+            m = np.ldexp(y0 + z.sum(axis=axes, keepdims=True) / ctx.n, e)
+            out = (m if keepdim else m.reshape(out.shape)).astype(d.dtype)
+        return out
 
 
 class Var(_Op):
     """d var(a)/da = 2 (a - mean(a)) / (n - correction)"""
 
     @staticmethod
-    def forward(ctx, a, axes, correction, keepdim):
+    def forward(ctx, a, axes, correction, keepdim, with_mean=False):
         ctx.in_shape = a._data.shape
         ctx.axes = axes
         ctx.keepdim = keepdim
-        out, ctx.dof = _var_np(a._data, axes, correction, keepdim, "var")
+        out, ctx.dof = _var_np(a._data, axes, correction, keepdim, "var", with_mean)
         ctx.save_for_backward(a)
         return out
 
@@ -467,12 +500,11 @@ class Std(_Op):
     """d std(a)/da = (a - mean(a)) / ((n - correction) std(a)), 0 where std == 0 (as torch)"""
 
     @staticmethod
-    def forward(ctx, a, axes, correction, keepdim):
+    def forward(ctx, a, axes, correction, keepdim, with_mean=False):
         ctx.in_shape = a._data.shape
         ctx.axes = axes
         ctx.keepdim = keepdim
-        v, ctx.dof = _var_np(a._data, axes, correction, keepdim, "std")
-        out = xp.asarray(xp.sqrt(v))
+        out, ctx.dof = _var_np(a._data, axes, correction, keepdim, "std", with_mean, root=True)
         ctx.save_for_backward(a, out)
         return out
 
@@ -515,18 +547,19 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> tuple:
     """(var, mean) over ``dim``"""
-    if isinstance(dim, bool):
-        unbiased, dim = dim, None
-    v = var(input, dim, unbiased, keepdim, correction=correction)
-    return v, mean(input, dim, keepdim)
+    return _stat_mean(Var, "var", input, dim, unbiased, keepdim, correction)
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> tuple:
     """(std, mean) over ``dim``"""
+    return _stat_mean(Std, "std", input, dim, unbiased, keepdim, correction)
+
+
+def _stat_mean(cls, name, input, dim, unbiased, keepdim, correction):
     if isinstance(dim, bool):
         unbiased, dim = dim, None
-    s = std(input, dim, unbiased, keepdim, correction=correction)
-    return s, mean(input, dim, keepdim)
+    axes, corr = _var_prep(name, input, dim, unbiased, keepdim, correction)
+    return cls.apply(input, axes, corr, keepdim, True), _WelfordMean.apply(input, axes, keepdim, None)
 
 
 # ---- norms ------------------------------------------------------------------------------------

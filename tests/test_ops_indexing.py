@@ -1,5 +1,6 @@
 """Indexing ops against torch: getitem/setitem, gather/scatter, index_*, masked_*, take, nonzero."""
 
+import re
 import warnings
 
 import numpy as np
@@ -717,3 +718,47 @@ def test_prop_getitem_setitem_vs_torch(case):
     cb[ckey] = chainrule.tensor(g)
     if not any(isinstance(k, list) and len(set(k)) != len(k) for k in key):
         np.testing.assert_array_equal(cb.numpy(), tb.numpy())
+
+
+@pytest.mark.parametrize(
+    "shape, key",
+    [
+        ((0, 3), "[None, [1]]"),
+        ((3, 0), "[None, [5]]"),
+        ((3, 0), "[[5], None]"),
+        ((3, 0), "[:, [5]]"),
+        ((3, 0), "[[[5]], [0]]"),
+        ((2, 0, 3), "[..., [5]]"),
+        ((2, 0, 3), "[[5, 0]]"),
+        ((2, 3, 0), "[[1], [5]]"),
+        ((2, 3, 0), "[None, :, [5]]"),
+        ((3, 4), "[1:1, [9]]"),
+        ((3, 0, 4), "[:, [], [9]]"),
+        ((3, 4), "[[9]]"),
+        ((3, 2, 4), "[:, [0], [9]]"),
+        ((3, 2, 4), "[[0], :, [9]]"),
+        ((0,), "[[0]]"),
+    ],
+)
+def test_out_of_range_advanced_index_like_torch(shape, key):
+    # torch checks advanced indices in its kernel, which never runs for an empty result; an indexed dim of
+    # size 0 fails early unless the index shape is empty too
+    def get(T):
+        return eval("x" + key, {"x": T.zeros(shape, requires_grad=True)})
+
+    def put(T):
+        x = T.zeros(shape)
+        exec("x" + key + " = 1.0", {"x": x})
+        return x
+
+    for fn in (get, put):
+        try:
+            want = fn(torch)
+        except IndexError as e:
+            assert_raises_like_torch(fn, match=re.escape(str(e)))
+            continue
+        got = fn(chainrule)
+        assert tuple(got.shape) == tuple(want.shape)
+        if fn is get:
+            got.sum().backward()
+            assert got.grad_fn.name() == want.grad_fn.name()

@@ -107,10 +107,24 @@ def _classify(k):
     )
 
 
-def _check_bounds(arr, size, dim):
-    if arr.size and (arr.min() < -size or arr.max() >= size):
-        bad = arr[(arr < -size) | (arr >= size)].flat[0]
-        raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+def _out_of_bounds(shape, basic, advs, sizes, bad):
+    """Advanced indices with values out of range, as torch treats them: an indexed dim of size 0 with a
+    non-empty index shape fails; otherwise its kernel checks bounds only when the result has elements, so an
+    empty result is fine (the bad indices are then clipped for NumPy). ``bad`` holds (ordinal, array, size)."""
+    b = np.broadcast_shapes(*[a.shape for _, a in advs])
+    if 0 in b:
+        return [(p, np.broadcast_to(a, b)) for p, a in advs]
+    if 0 in sizes:
+        raise IndexError("index is out of bounds for dimension with size 0")
+    view = np.broadcast_to(np.empty((), np.int8), shape)[tuple(basic)].shape
+    pos = {p for p, _ in advs}
+    if all(n for i, n in enumerate(view) if i not in pos):
+        k, v, n = bad[0]
+        raise IndexError(f"index {v[(v < -n) | (v >= n)].flat[0]} is out of bounds for dimension {k} with size {n}")
+    advs = list(advs)
+    for k, v, n in bad:
+        advs[k] = (advs[k][0], np.clip(v, -n, n - 1))
+    return advs
 
 
 def _parse(shape, key):
@@ -150,6 +164,8 @@ def _parse(shape, key):
         raise IndexError(f"too many indices for tensor of dimension {nd}")
     basic = []
     advs = []
+    sizes = []  # the size of each dim an advanced index selects from
+    bad = []
     unique = True
     d = o = 0
     for kind, v in items:
@@ -178,6 +194,7 @@ def _parse(shape, key):
                 basic.append(None)
                 if not v:
                     advs.append((o, np.zeros(0, np.int64)))
+                    sizes.append(1)
                 o += 1
                 continue
             ms = shape[d : d + v.ndim]
@@ -189,12 +206,16 @@ def _parse(shape, key):
                     )
             for j, nz in enumerate(np.nonzero(v)):
                 advs.append((o + j, nz))
+            sizes += ms
             basic += [slice(None)] * v.ndim
             d += v.ndim
             o += v.ndim
         else:
-            _check_bounds(v, shape[d], d)
+            n = shape[d]
+            if v.size and (v.min() < -n or v.max() >= n):
+                bad.append((len(advs), v, n))  # torch names the dim by the index's ordinal
             advs.append((o, v))
+            sizes.append(n)
             basic.append(slice(None))
             unique = False
             d += 1
@@ -212,6 +233,8 @@ def _parse(shape, key):
                 "shape mismatch: indexing tensors could not be broadcast together with shapes "
                 + ", ".join(shape_str(a.shape) for _, a in advs)
             ) from None
+    if bad:
+        advs = _out_of_bounds(shape, basic, advs, sizes, bad)
     adv = [slice(None)] * (advs[-1][0] + 1)
     for p, a in advs:
         adv[p] = a

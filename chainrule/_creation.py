@@ -749,6 +749,116 @@ def poisson(input, generator=None) -> Tensor:
     return _make(_gen(generator)._poisson(d).astype(d.dtype), False, None, 0)
 
 
+# ---- gamma family ---------------------------------------------------------------------------------
+def _need_real(d, kernel):
+    if d.dtype not in (np.float32, np.float64):
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_tname(d.dtype)}'")
+
+
+def _same_dtype_broadcast(*arrs):
+    for a in arrs[1:]:
+        if a.dtype != arrs[0].dtype:
+            raise RuntimeError(f"Found dtype {_tname(a.dtype)} but expected {_tname(arrs[0].dtype)}")
+    shape = arrs[0].shape
+    for a in arrs[1:]:
+        shape = _broadcast(shape, a.shape)
+
+
+class _StandardGamma(Function):
+    """d x / d alpha = _standard_gamma_grad(alpha, x), the implicit reparameterisation gradient"""
+
+    _builtin = True
+    _node_name = "StandardGammaBackward0"
+
+    @staticmethod
+    def forward(ctx, alpha, gen):
+        d = alpha._data
+        _need_real(d, "gamma_cpu")
+        out = gen._standard_gamma(d)
+        ctx.save_for_backward(alpha, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        alpha, x = ctx.saved_tensors
+        return g * _standard_gamma_grad(alpha, x), None
+
+
+class _NotDifferentiable(Function):
+    """An op torch gives no derivative: its node raises when the backward pass reaches it."""
+
+    _builtin = True
+    _node_name = "NotImplemented"
+    _what = ""
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError(f"derivative for aten::{ctx._what} is not implemented")
+
+
+class _SampleDirichlet(_NotDifferentiable):
+    _node_name = "NotImplemented"
+    _what = "_sample_dirichlet"
+
+    @staticmethod
+    def forward(ctx, alpha, gen):
+        d = alpha._data
+        _need_real(d, "dirichlet")
+        return gen._dirichlet(d)
+
+
+class _StandardGammaGrad(Function):
+    _builtin = True
+    _node_name = "StandardGammaGradBackward0"
+
+    @staticmethod
+    def forward(ctx, alpha, x):
+        from .distributions._gamma_grad import standard_gamma_grad
+
+        a, xd = alpha._data, x._data
+        _need_real(a, "_standard_gamma_grad_cpu")
+        _same_dtype_broadcast(a, xd)
+        return standard_gamma_grad(a, xd)
+
+    @staticmethod
+    def backward(ctx, g):
+        raise NotImplementedError("the derivative for '_standard_gamma_grad' is not implemented.")
+
+
+class _DirichletGrad(_NotDifferentiable):
+    _node_name = "NotImplemented"
+    _what = "_dirichlet_grad"
+
+    @staticmethod
+    def forward(ctx, x, alpha, total):
+        from .distributions._gamma_grad import dirichlet_grad
+
+        xd = x._data
+        _need_real(xd, "_dirichlet_grad_cpu")
+        _same_dtype_broadcast(xd, alpha._data, total._data)
+        return dirichlet_grad(xd, alpha._data, total._data)
+
+
+def _standard_gamma(input, generator=None) -> Tensor:
+    """Gamma(input, 1) draws by torch's sampler; differentiable through the implicit reparameterisation."""
+    return _StandardGamma.apply(input, _gen(generator))
+
+
+def _sample_dirichlet(input, generator=None) -> Tensor:
+    """Dirichlet(input) draws over the last dimension (normalised gamma draws)."""
+    return _SampleDirichlet.apply(input, _gen(generator))
+
+
+def _standard_gamma_grad(input, output) -> Tensor:
+    """d output / d input for output ~ Gamma(input, 1): -(d/d alpha CDF(x; alpha)) / pdf(x; alpha)"""
+    return _StandardGammaGrad.apply(input, output)
+
+
+def _dirichlet_grad(x, alpha, total) -> Tensor:
+    """Reparameterised gradient of x ~ Beta(alpha, total - alpha) with respect to alpha, over 1 - x."""
+    return _DirichletGrad.apply(x, alpha, total)
+
+
 # ---- in-place random fills (Tensor methods) ------------------------------------------------------
 def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kw):
     """Fill with samples from U[from, to)."""
@@ -901,4 +1011,8 @@ __all__ = [
     "multinomial",
     "normal",
     "poisson",
+    "_standard_gamma",
+    "_sample_dirichlet",
+    "_standard_gamma_grad",
+    "_dirichlet_grad",
 ]

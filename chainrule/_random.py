@@ -382,6 +382,28 @@ class Generator:
         buf.give_back()
         return out.reshape(np.shape(rates))
 
+    def _standard_gamma(self, alpha) -> np.ndarray:
+        """Gamma(alpha, 1) draws, one per alpha in C order, by torch's per-element Marsaglia-Tsang sampler
+        (float32 alphas take its float32 steps); results are kept at or above the smallest normal number."""
+        a = np.asarray(alpha)
+        dt = a.dtype
+        out = _gamma_draws(self, a.reshape(-1), dt == _F32).astype(dt)
+        return _at_least(out, np.finfo(dt).tiny).reshape(a.shape)
+
+    def _dirichlet(self, alpha) -> np.ndarray:
+        """Dirichlet draws over the last axis: float64 gamma draws normalised by torch's summation, cast back
+        and kept inside [tiny, 1)."""
+        a = np.asarray(alpha)
+        dt = a.dtype
+        if a.size == 0:
+            return np.zeros(a.shape, dtype=dt)
+        g = _at_least(_gamma_draws(self, a.reshape(-1).astype(_F64), False), np.finfo(_F64).tiny)
+        g = g.reshape(a.shape)
+        total = RM.cascade_sum_last(g) if a.ndim else g
+        out = _at_least((g / total).astype(dt), np.finfo(dt).tiny)
+        top = np.nextafter(dt.type(1), dt.type(0))
+        return np.where(out < top, out, top)
+
 
 def _box_muller16_f64(u, mean, std):
     """torch's scalar 16-lane Box-Muller in float64 (lanes 0-7 radius, 8-15 angle)."""
@@ -419,6 +441,135 @@ class _UniformBuffer:
         # rewind, then redraw exactly what was used, leaving the stream where torch's would be
         self.gen.set_state(self.state)
         self.gen._u32(2 * self.taken)
+
+
+class _UniformRun:
+    """53-bit uniforms drawn ahead into a list for a serial sampler; ``finish`` rewinds the generator and
+    redraws exactly the words used, so the stream ends where torch's would."""
+
+    def __init__(self, gen, n: int):
+        self.gen = gen
+        self.state = gen.get_state()
+        self.vals = gen._unif53(max(n, 16)).tolist()
+
+    def more(self) -> int:
+        """Draw further ahead (in place, so references to ``vals`` stay valid); returns the new length."""
+        self.vals.extend(self.gen._unif53(max(1024, len(self.vals) // 4)).tolist())
+        return len(self.vals)
+
+    def finish(self, used: int, cached_normal) -> None:
+        self.gen.set_state(self.state)
+        self.gen._u32(2 * used)
+        self.gen._next_double = cached_normal
+
+
+_THIRD = float(_F32(1) / _F32(3))  # torch writes 1.0f / 3.0f, a float constant even in double arithmetic
+_SQUEEZE = float(_F32(0.0331))
+
+
+def _at_least(x, low):
+    """``std::max(low, x)``: NaN becomes ``low`` too."""
+    return np.where(x > low, x, low).astype(x.dtype, copy=False)
+
+
+def _gamma_consts(a, f32: bool):
+    """Per alpha: kind (0 zero, 1 plain, 2 boosted below 1), 1/alpha, d = alpha' - 1/3, c = 1/sqrt(9d),
+    with torch's float32 rounding of alpha' = alpha + 1, 1/alpha and d for float32 input."""
+    with np.errstate(all="ignore"):
+        if f32:
+            a = a.astype(_F32)
+            inv = (_F32(1) / a).astype(_F64)
+            boost = (a < 1) & (a != 0)
+            d = (np.where(boost, a + _F32(1), a) - _F32(_THIRD)).astype(_F64)
+        else:
+            a = a.astype(_F64)
+            inv = 1.0 / a
+            boost = (a < 1) & (a != 0)
+            d = np.where(boost, a + 1.0, a) - _THIRD
+        c = 1.0 / np.sqrt(9.0 * d)
+    kind = np.where(a == 0, 0, np.where(boost, 2, 1))
+    return kind, boost, inv, d, c
+
+
+_GAMMA_CHUNK = 1 << 16  # elements per draw-ahead run, which bounds the Python lists held at once
+
+
+def _gamma_draws(gen, alpha, f32: bool) -> np.ndarray:
+    """float64 gamma draws (before torch's final cast and clamp) for a flat array of alphas."""
+    n = alpha.size
+    kind, boost, inv, d, c = _gamma_consts(alpha, f32)
+    v = np.empty(n, dtype=_F64)
+    bu = np.zeros(n, dtype=_F64)
+    for lo in range(0, n, _GAMMA_CHUNK):
+        hi = min(n, lo + _GAMMA_CHUNK)
+        run = _UniformRun(gen, int((hi - lo) * (2.2 + boost[lo:hi].mean())) + 32)
+        vs, bus = [0.0] * (hi - lo), [0.0] * (hi - lo)
+        cl, dl = c[lo:hi].tolist(), d[lo:hi].tolist()
+        used, cached = _gamma_loop(run, gen._next_double, kind[lo:hi].tolist(), cl, dl, vs, bus)
+        run.finish(used, cached)
+        v[lo:hi] = vs
+        bu[lo:hi] = bus
+    out = d * v
+    if boost.any():
+        idx = np.nonzero(boost)[0]
+        base = (1.0 - bu[idx]).tolist()
+        exps = inv[idx].tolist()
+        scale = np.array(list(map(math.pow if inv[idx].min() >= 0 else _pow, base, exps)))
+        out[idx] = scale * d[idx] * v[idx]  # torch's scale * d * v
+    out[kind == 0] = 0.0
+    return out
+
+
+def _pow(b: float, e: float) -> float:
+    try:
+        return math.pow(b, e)
+    except OverflowError:
+        return math.inf
+
+
+def _gamma_loop(run, cached, kind, c, d, v_out, bu_out):
+    """torch's sample_gamma for each element in turn, drawing from ``run``: uniforms are its
+    ``uniform_real_distribution<double>``, normals its scalar Box-Muller with the generator's cached second
+    value. Stores y^3 of the accepted proposal (and the boost uniform); returns (uniforms used, cached normal)."""
+    vals = run.vals
+    lim = len(vals) - 4  # an element's boost and one attempt draw at most 4 uniforms
+    pos = 0
+    log, log1p, sqrt, cos, sin = math.log, math.log1p, math.sqrt, math.cos, math.sin
+    for i, k in enumerate(kind):
+        if not k:
+            continue
+        if pos > lim:
+            lim = run.more() - 4
+        if k == 2:
+            bu_out[i] = vals[pos]
+            pos += 1
+        ci = c[i]
+        di = d[i]
+        while True:
+            if pos > lim:
+                lim = run.more() - 4
+            if cached is None:
+                theta = _TWO_PI * vals[pos]
+                r = sqrt(-2.0 * log1p(-vals[pos + 1]))
+                pos += 2
+                cached = r * sin(theta)
+                x = r * cos(theta)
+            else:
+                x = cached
+                cached = None
+            y = 1.0 + ci * x
+            if y <= 0.0:
+                continue
+            v = y * y * y
+            u = 1.0 - vals[pos]
+            pos += 1
+            xx = x * x
+            if u < 1.0 - _SQUEEZE * xx * xx:
+                break
+            if log(u) < 0.5 * xx + di * (1.0 - v + (log(v) if v else -math.inf)):
+                break
+        v_out[i] = v
+    return pos, cached
 
 
 def _poisson_one(lam: float, buf) -> float:

@@ -508,3 +508,122 @@ def shuffle_inside_out(z):
     base = _resolve(ptr, val)
     last = _last_other(*g, n)
     return np.where(last >= 0, last, base)
+
+
+# ---- torch's cascade sum over a contiguous last axis ---------------------------------------------
+def _ceil_log2(x: int) -> int:
+    return 1 if x <= 2 else (x - 1).bit_length()
+
+
+def _multi_row_sum(x):
+    """ATen's multi_row_sum: x (batch, size, nrows, lanes) summed over ``size`` in chunks of 16+ rows
+    whose partial sums cascade through four levels."""
+    size = x.shape[1]
+    power = max(4, _ceil_log2(size) // 4)
+    step = 1 << power
+    mask = step - 1
+    acc = np.zeros((4,) + x.shape[:1] + x.shape[2:], dtype=x.dtype)
+    i = 0
+    while i + step <= size:
+        acc[0] = np.cumsum(x[:, i : i + step], axis=1)[:, -1]  # acc[0] is zero here; accumulate is sequential
+        i += step
+        for j in range(1, 4):
+            acc[j] += acc[j - 1]
+            acc[j - 1] = 0
+            if i & (mask << (j * power)):
+                break
+    if i < size:
+        acc[0] = np.cumsum(x[:, i:], axis=1)[:, -1]
+    for j in range(1, 4):
+        acc[0] += acc[j]
+    return acc[0]
+
+
+def _row_sum(x):
+    """ATen's row_sum with four interleaved accumulators: x (batch, size, lanes) -> (batch, lanes)."""
+    size = x.shape[1]
+    full = size // 4 * 4
+    part = _multi_row_sum(x[:, :full].reshape(x.shape[0], size // 4, 4, x.shape[2]))
+    first = part[:, 0]
+    for i in range(full, size):
+        first += x[:, i]
+    for k in range(1, 4):
+        first += part[:, k]
+    return first
+
+
+def cascade_sum_last(a):
+    """Sum over the last axis of a float64 array with keepdims, adding in exactly the order of torch's
+    CPU ``sum`` over a contiguous reduced dimension (vector lanes, interleaved accumulators, cascade)."""
+    lanes = 4  # the sum kernel has no AVX-512 build: AVX2 and default vectors hold 4 doubles
+    k = a.shape[-1]
+    rows = np.ascontiguousarray(a).reshape(-1, k)
+    if k >= lanes:
+        nv = k // lanes
+        vec = _row_sum(rows[:, : nv * lanes].reshape(rows.shape[0], nv, lanes))
+        total = np.zeros(rows.shape[0], dtype=a.dtype)
+        for j in range(nv * lanes, k):
+            total += rows[:, j]
+        for j in range(lanes):
+            total += vec[:, j]
+    else:
+        total = _row_sum(rows[:, :, None])[:, 0]
+    return (total + 0.0).reshape(a.shape[:-1] + (1,))
+
+
+# ---- glibc's logf ----------------------------------------------------------------------------------
+# float32 log as the C library computes it (a 16-entry table of 1/c and log(c), then a cubic in
+# r = z/c - 1, all in double, rounded once to float). NumPy's float32 log differs from it in about
+# one value in nine, which matters where torch's float32 kernels subtract nearby logarithms.
+_LOGF_TAB = np.array(
+    [
+        [float.fromhex(a), float.fromhex(b)]
+        for a, b in (
+            ("0x1.661ec79f8f3bep+0", "-0x1.57bf7808caadep-2"),
+            ("0x1.571ed4aaf883dp+0", "-0x1.2bef0a7c06ddbp-2"),
+            ("0x1.49539f0f010bp+0", "-0x1.01eae7f513a67p-2"),
+            ("0x1.3c995b0b80385p+0", "-0x1.b31d8a68224e9p-3"),
+            ("0x1.30d190c8864a5p+0", "-0x1.6574f0ac07758p-3"),
+            ("0x1.25e227b0b8eap+0", "-0x1.1aa2bc79c81p-3"),
+            ("0x1.1bb4a4a1a343fp+0", "-0x1.a4e76ce8c0e5ep-4"),
+            ("0x1.12358f08ae5bap+0", "-0x1.1973c5a611cccp-4"),
+            ("0x1.0953f419900a7p+0", "-0x1.252f438e10c1ep-5"),
+            ("0x1p+0", "0x0p+0"),
+            ("0x1.e608cfd9a47acp-1", "0x1.aa5aa5df25984p-5"),
+            ("0x1.ca4b31f026aap-1", "0x1.c5e53aa362eb4p-4"),
+            ("0x1.b2036576afce6p-1", "0x1.526e57720db08p-3"),
+            ("0x1.9c2d163a1aa2dp-1", "0x1.bc2860d22477p-3"),
+            ("0x1.886e6037841edp-1", "0x1.1058bc8a07ee1p-2"),
+            ("0x1.767dcf5534862p-1", "0x1.4043057b6ee09p-2"),
+        )
+    ]
+)
+_LOGF_LN2 = float.fromhex("0x1.62e42fefa39efp-1")
+_LOGF_POLY = [float.fromhex(v) for v in ("-0x1.00ea348b88334p-2", "0x1.5575b0be00b6ap-2", "-0x1.ffffef20a4123p-2")]
+
+
+def logf(x):
+    """float32 natural log rounding exactly as glibc's ``logf``."""
+    shape = np.shape(x)
+    x = np.asarray(x, dtype=_F32).reshape(-1)
+    ix = x.view(np.uint32).astype(np.int64)
+    sub = (ix > 0) & (ix < 0x0080_0000)
+    if sub.any():  # subnormal: scale into the normal range and take the scale off the exponent
+        ix[sub] = (x[sub] * _F32(2.0**23)).view(np.uint32).astype(np.int64) - (23 << 23)
+    tmp = (ix - 0x3F33_0000) & 0xFFFF_FFFF
+    i = (tmp >> 19) & 15
+    k = ((tmp ^ 0x8000_0000) - 0x8000_0000) >> 23
+    z = (ix - (tmp & (0x1FF << 23))).astype(np.uint32).view(_F32).astype(_F64)
+    r = z * _LOGF_TAB[i, 0] - 1.0
+    y0 = _LOGF_TAB[i, 1] + k * _LOGF_LN2
+    r2 = r * r
+    y = _LOGF_POLY[1] * r + _LOGF_POLY[2]
+    y = _LOGF_POLY[0] * r2 + y
+    y = y * r2 + (y0 + r)
+    out = y.astype(_F32)
+    finite = ((ix >= 0x0080_0000) & (ix < 0x7F80_0000)) | sub
+    if not finite.all():  # zero, negative, inf and nan as the C library answers them
+        with np.errstate(all="ignore"):
+            out = np.where(finite, out, np.log(x))
+    out[x == 1] = 0
+    return out.reshape(shape)

@@ -265,4 +265,4 @@ def _kl_cauchy_cauchy(p, q):
     return t1 - t2
 
 
-from . import _kl_cross  # noqa: E402,F401  (registers the cross-family pairs)
+from . import _kl_cross, _kl_gamma  # noqa: E402,F401  (register the cross-family and gamma-family pairs)

@@ -23,6 +23,7 @@ from ._functional_basic import _vector_norm
 from ._functional_extra_loss import *  # noqa: F403
 from ._functional_extra_loss import __all__ as _loss_all
 from ._layers_pool import _Gather, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
+from ._layers_pool3d import avg_pool3d, max_pool3d
 from ._layers_resize import interpolate
 
 _make = Tensor._make
@@ -189,6 +190,12 @@ def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation
     return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):  # fmt: skip
+    """(max over each window, flat index of the max in the input volume)"""
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
 def _ntuple(v, n):
     if isinstance(v, (list, tuple)):
         return tuple(int(a) for a in v)
@@ -201,7 +208,6 @@ def _unpool_output_size(in_sizes, k, s, p, output_size):
     if output_size is None:
         ret = default
     else:
-        output_size = list(output_size)
         if len(output_size) == nd + 2:
             output_size = output_size[2:]
         if len(output_size) != nd:
@@ -239,6 +245,10 @@ class MaxUnpool2D(_Op):
         return _Gather.apply(g, ctx.gidx, False), None, None
 
 
+class MaxUnpool3D(MaxUnpool2D):
+    """The same scatter under torch's 3-d node name"""
+
+
 def _max_unpool(input, indices, nd, kernel_size, stride, padding, output_size):
     k = _ntuple(kernel_size, nd)
     s = _ntuple(stride, nd) if stride is not None else k
@@ -247,30 +257,34 @@ def _max_unpool(input, indices, nd, kernel_size, stride, padding, output_size):
     # 1-d unpooling runs as 2-d over (L, 1) planes
     dims = xd.ndim + (1 if nd == 1 else 0)
     sizes = _unpool_output_size(xd.shape[xd.ndim - nd :], k, s, p, output_size)
-    if dims not in (3, 4):
-        raise RuntimeError(f"Input to max_unpooling2d should be a 3d or 4d Tensor, but got a tensor with {dims} "
-                           "dimensions.")  # fmt: skip
+    n2 = max(nd, 2)
+    if dims not in (n2 + 1, n2 + 2):
+        raise RuntimeError(f"Input to max_unpooling{n2}d should be a {n2 + 1}d or {n2 + 2}d Tensor, but got a tensor "
+                           f"with {dims} dimensions.")  # fmt: skip
+    if nd == 3 and any(v <= 0 for v in s):
+        raise RuntimeError(f"strides should be greater than zero, but got stride: {list(s)}")
     idx = indices._data
     if idx.dtype != np.int64:
-        raise RuntimeError(f"elements in indices should be type int64 but got: {_TNAME.get(str(idx.dtype), idx.dtype)}")
+        got = "" if nd == 3 else f" but got: {_TNAME.get(str(idx.dtype), idx.dtype)}"
+        raise RuntimeError(f"elements in indices should be type int64{got}")
     if idx.shape != xd.shape:
         shp = list(xd.shape) + ([1] if nd == 1 else [])
         ishp = list(idx.shape) + ([1] if nd == 1 else [])
         raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor ({shp}) but got "
                            f"indices tensor with shape: {ishp}")  # fmt: skip
     if xd.dtype.kind != "f":
-        raise NotImplementedError(f"\"max_unpool2d\" not implemented for '{_TNAME.get(str(xd.dtype), xd.dtype)}'")
+        raise NotImplementedError(f"\"max_unpool{n2}d\" not implemented for '{_TNAME.get(str(xd.dtype), xd.dtype)}'")
     plane = math.prod(sizes)
     bad = (idx < 0) | (idx >= plane)
     if bad.any():
-        hw = sizes if nd == 2 else [sizes[0], 1]
+        hw = sizes if nd > 1 else [sizes[0], 1]
         raise RuntimeError(f"Found an invalid max index: {idx[bad].flat[0]} (output volumes are of size "
-                           f"{hw[0]}x{hw[1]})")  # fmt: skip
+                           f"{'x'.join(map(str, hw))})")  # fmt: skip
     lead = xd.shape[: xd.ndim - nd]
     nplanes = math.prod(lead)
     span = math.prod(xd.shape[xd.ndim - nd :])
     gidx = idx.reshape(nplanes, span) + (xp.arange(nplanes, dtype=np.int64) * plane)[:, None]
-    return MaxUnpool2D.apply(input, gidx.reshape(xd.shape), tuple(lead) + tuple(sizes))
+    return (MaxUnpool3D if nd == 3 else MaxUnpool2D).apply(input, gidx.reshape(xd.shape), tuple(lead) + tuple(sizes))
 
 
 def max_unpool1d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
@@ -281,6 +295,11 @@ def max_unpool1d(input: Tensor, indices: Tensor, kernel_size, stride=None, paddi
 def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
     """Partial inverse of max_pool2d: each value goes back to its flat plane index, zeros elsewhere"""
     return _max_unpool(input, indices, 2, kernel_size, stride, padding, output_size)
+
+
+def max_unpool3d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+    """Partial inverse of max_pool3d: each value goes back to its flat volume index, zeros elsewhere"""
+    return _max_unpool(input, indices, 3, kernel_size, stride, padding, output_size)
 
 
 # ---- power-average pooling ---------------------------------------------------------------------------
@@ -308,6 +327,17 @@ def lp_pool2d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mo
         return -max_pool2d(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
     out = avg_pool2d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     return _lp_finish(out, kw * kh, norm_type)
+
+
+def lp_pool3d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
+    """(sum over each window of x^p)^(1/p)"""
+    kd, kh, kw = _ntuple(kernel_size, 3)
+    if norm_type == math.inf:
+        return max_pool3d(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if norm_type == -math.inf:
+        return -max_pool3d(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    out = avg_pool3d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return _lp_finish(out, kd * kh * kw, norm_type)
 
 
 # ---- randomized leaky ReLU ---------------------------------------------------------------------------
@@ -374,6 +404,7 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
 
 __all__ = [
     "upsample_nearest", "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
-    "native_channel_shuffle", "pdist", "max_pool1d_with_indices", "max_pool2d_with_indices", "max_unpool1d",
-    "max_unpool2d", "lp_pool1d", "lp_pool2d", "rrelu", "rrelu_", "gumbel_softmax", *_loss_all,
+    "native_channel_shuffle", "pdist", "max_pool1d_with_indices", "max_pool2d_with_indices",
+    "max_pool3d_with_indices", "max_unpool1d", "max_unpool2d", "max_unpool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d",
+    "rrelu", "rrelu_", "gumbel_softmax", *_loss_all,
 ]  # fmt: skip

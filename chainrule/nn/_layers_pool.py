@@ -1,12 +1,16 @@
-"""Max, average and adaptive pooling over the last one or two dims.
+"""Max, average and adaptive pooling over the last one, two or three dims (the 3-d entry points: ``_layers_pool3d``).
 
-Pooling works on a (B, H, W) view of the input (all leading dims folded, 1-d as unit height) and
-loops over the kh*kw kernel offsets only, each a strided slice of the padded input. Max pooling
-returns flat per-plane indices like torch; its gradient is a scatter-add of those indices and
-the scatter's gradient is the matching gather, so both orders of differentiation work.
+Pooling works on a (B, *spatial) view of the input (all leading dims folded) and loops over the
+kernel offsets only, each a strided slice of the padded input. Max pooling returns flat per-plane
+indices like torch; its gradient is a scatter-add of those indices and the scatter's gradient is
+the matching gather, so both orders of differentiation work. Adaptive average pooling is one
+averaging matrix per pooled axis (separable), its adjoint the transposed matrices.
 """
 
 from __future__ import annotations
+
+import itertools
+import math
 
 import numpy as np
 
@@ -15,18 +19,40 @@ from ..autograd.function import Function
 from ..backend import xp
 
 _make = Tensor._make
+_WORDS = {1: "one", 2: "two", 3: "three"}
+_TNAME = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+          "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}  # fmt: skip
 
 
 class _Op(Function):
     _builtin = True
 
 
-def _tup(v, n, name):
+def _tname(a) -> str:
+    return _TNAME.get(str(a.dtype), str(a.dtype))
+
+
+def _arity_error(name, what, nd, got):
+    if name == "max_pool1d":
+        kind = {"stride": "None, an int, list of ints, or", "padding": "an int, list of ints, or"}
+        kind = kind.get(what, "an int, list of ints or")
+        return RuntimeError(f"max_pool1d() {what} must be {kind} tuple of ints of size 1 but got size {got}")
+    if name == "avg_pool1d":
+        return RuntimeError(f"avg_pool1d() argument '{what}' should contain one int (got {got})")
+    either = "" if name == "avg_pool3d" else "either "
+    if what == "stride":
+        return RuntimeError(f"{name}: stride must {either}be omitted, a single int, or a tuple of {_WORDS[nd]} ints")
+    if what == "dilation":
+        return RuntimeError(f"{name}: dilation must be either a single int, or a tuple of {_WORDS[nd]} ints")
+    return RuntimeError(f"{name}: {what} must {either}be a single int, or a tuple of {_WORDS[nd]} ints")
+
+
+def _tup(v, n, name, what):
     if isinstance(v, (list, tuple)):
         if len(v) == 1:
             v = tuple(v) * n
         if len(v) != n:
-            raise RuntimeError(f"{name} must either be a single int, or a tuple of {n} ints")
+            raise _arity_error(name, what, n, len(v))
         return tuple(int(a) for a in v)
     return (int(v),) * n
 
@@ -40,72 +66,134 @@ def _pool_len(n, k, s, p, d, ceil):
 
 
 def _planes(d, nd):
-    """(B, H, W) view of an array pooled over its last ``nd`` dims."""
-    if nd == 1:
-        return d.reshape(-1, 1, d.shape[-1])
-    return d.reshape(-1, d.shape[-2], d.shape[-1])
-
-
-def _padded(x, H, W, ph, pw, Hp, Wp, fill):
-    if (Hp, Wp) == (H, W):
-        return x
-    out = xp.full((x.shape[0], Hp, Wp), fill, dtype=x.dtype)
-    out[:, ph : ph + H, pw : pw + W] = x
-    return out
+    """(B, *spatial) view of an array pooled over its last ``nd`` dims."""
+    return d.reshape((-1,) + d.shape[d.ndim - nd :])
 
 
 class _Geom:
-    """Kernel geometry on the (B, H, W) planes: sizes, strides, padding, dilation, output and padded sizes."""
+    """Kernel geometry on the (B, *spatial) planes: sizes, strides, padding, dilation, input/output/padded sizes."""
 
-    __slots__ = ("k", "s", "p", "d", "H", "W", "Ho", "Wo", "Hp", "Wp")
+    __slots__ = ("k", "s", "p", "d", "sp", "out", "pad")
 
-    def __init__(self, k, s, p, d, H, W, Ho, Wo):
-        self.k, self.s, self.p, self.d = k, s, p, d
-        self.H, self.W, self.Ho, self.Wo = H, W, Ho, Wo
-        self.Hp = max(H + 2 * p[0], d[0] * (k[0] - 1) + s[0] * (Ho - 1) + 1)
-        self.Wp = max(W + 2 * p[1], d[1] * (k[1] - 1) + s[1] * (Wo - 1) + 1)
+    def __init__(self, k, s, p, d, sp, out):
+        self.k, self.s, self.p, self.d, self.sp, self.out = k, s, p, d, tuple(sp), tuple(out)
+        self.pad = tuple(
+            max(n + 2 * pp, dd * (kk - 1) + ss * (o - 1) + 1) for n, kk, ss, pp, dd, o in zip(sp, k, s, p, d, out)
+        )
 
     def slices(self):
-        (kh, kw), (sh, sw), (dh, dw) = self.k, self.s, self.d
-        he, we = sh * (self.Ho - 1) + 1, sw * (self.Wo - 1) + 1
-        for i in range(kh):
-            for j in range(kw):
-                yield i * kw + j, (slice(None), slice(i * dh, i * dh + he, sh), slice(j * dw, j * dw + we, sw))
+        ext = [s * (o - 1) + 1 for s, o in zip(self.s, self.out)]
+        for kk, offs in enumerate(itertools.product(*(range(k) for k in self.k))):
+            yield (
+                kk,
+                (slice(None),) + tuple(slice(i * d, i * d + e, s) for i, d, e, s in zip(offs, self.d, ext, self.s)),
+            )
+
+    def crop(self):
+        return (slice(None),) + tuple(slice(p, p + n) for p, n in zip(self.p, self.sp))
 
     def disjoint(self):
         return all(s >= d * (k - 1) + 1 for s, d, k in zip(self.s, self.d, self.k))
 
 
-def _geometry(x, nd, kernel_size, stride, padding, dilation, ceil_mode, name):
-    k = _tup(kernel_size, nd, "kernel_size")
-    s = _tup(stride, nd, "stride") if stride is not None and stride != [] and stride != () else k
-    p = _tup(padding, nd, "padding")
-    d = _tup(dilation, nd, "dilation")
-    if any(v <= 0 for v in k):
-        raise RuntimeError(f"{name}: kernel_size must be greater than zero")
-    if any(v <= 0 for v in s):
-        raise RuntimeError(f"{name}: stride must be greater than zero")
-    if any(v <= 0 for v in d):
-        raise RuntimeError(f"{name}: dilation must be greater than zero")
-    for pv, kv, dv in zip(p, k, d):
-        if pv < 0 or pv > (dv * (kv - 1) + 1) // 2:
-            raise RuntimeError(
-                f"pad should be at most half of effective kernel size, but got pad={pv}, "
-                f"kernel_size={kv} and dilation={dv}"
-            )
+def _padded(x, G, fill):
+    if G.pad == G.sp:
+        return x
+    out = xp.full((x.shape[0],) + G.pad, fill, dtype=x.dtype)
+    out[G.crop()] = x
+    return out
+
+
+def _named(prefix, vals):
+    return " ".join(f"{prefix}{a}: {v}" for a, v in zip(("T", "H", "W")[3 - len(vals) :], vals))
+
+
+def _check_shape(x, nd, name):
     shape = x._data.shape
-    if x._data.ndim not in (nd + 1, nd + 2) or 0 in shape[-nd - 1 :]:
-        raise RuntimeError(f"non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected for input")
-    sp = shape[-nd:]
-    outs = [_pool_len(n, kv, sv, pv, dv, ceil_mode) for n, kv, sv, pv, dv in zip(sp, k, s, p, d)]
-    if any(o <= 0 for o in outs):
+    ndim = len(shape)
+    if name == "max_pool1d" and (ndim not in (2, 3) or 0 in shape[-2:]):
         raise RuntimeError(
-            f"Given input size: ({'x'.join(map(str, shape[-nd - 1 :]))}). Calculated output size: "
-            f"({'x'.join(map(str, (shape[-nd - 1], *outs)))}). Output size is too small"
+            f"max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, but "
+            f"got:{list(shape)}"
         )
-    if nd == 1:
-        return _Geom((1, k[0]), (1, s[0]), (0, p[0]), (1, d[0]), 1, sp[0], 1, outs[0]), shape[:-1] + (outs[0],)
-    return _Geom(k, s, p, d, sp[0], sp[1], outs[0], outs[1]), shape[:-2] + tuple(outs)
+    if name == "avg_pool1d" and ndim not in (2, 3):
+        raise RuntimeError(
+            f"Expected 2 to 3 dimensions, but got {ndim}-dimensional tensor for argument #1 'self' (while checking "
+            "arguments for avg_pool1d)"
+        )
+    if name == "avg_pool2d" and ndim < 3:
+        n = max(ndim, 1)
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got -3)")
+    if ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected for input")
+    if 0 in shape[-nd - 1 :]:
+        if nd == 3:
+            who = "avg_pool3d()" if name == "avg_pool3d" else "max_pool3d_with_indices_out_cpu_template()"
+            raise RuntimeError(
+                f"{who}: Expected input's non-batch dimensions to have positive length, but input has a shape of "
+                f"{list(shape)} and non-batch dimension 0 has length zero!"
+            )
+        shown = list(shape[:-1]) + [1, shape[-1]] if nd == 1 else list(shape)
+        raise RuntimeError(
+            f"Expected {max(nd, 2) + 1}D or {max(nd, 2) + 2}D (batch mode) tensor with optional 0 dim batch size for "
+            f"input, but got:{shown}"
+        )
+
+
+def _check_values(k, s, p, d, nd, name):
+    if name == "max_pool1d":
+        for what, v, bad in (("kernel_size", k, k[0] <= 0), ("stride", s, s[0] <= 0), ("dilation", d, d[0] <= 0)):
+            if bad:
+                raise RuntimeError(f"max_pool1d() {what} must be greater than zero, but got {v[0]}")
+        if p[0] < 0:
+            raise RuntimeError(f"max_pool1d() padding must be non-negative, but got {p[0]}")
+        if p[0] > k[0] // 2:
+            raise RuntimeError(
+                f"max_pool1d() padding should be at most half of kernel size, but got padding={p[0]} and "
+                f"kernel_size={k[0]}"
+            )
+        return
+    # torch reports 1-d average pooling as 2-d with a unit height
+    pre = (1,) if nd == 1 else ()
+    if any(v == 0 for v in s):
+        raise RuntimeError("stride should not be zero")
+    for pv, kv, dv in zip(p, k, d):
+        if pv < 0:
+            raise RuntimeError(f"pad must be non-negative, but got pad: {pv}")
+        if pv > int((dv * (kv - 1) + 1) / 2):  # C division
+            raise RuntimeError(
+                f"pad should be at most half of effective kernel size, but got pad={pv}, kernel_size={kv} and "
+                f"dilation={dv}"
+            )
+    if any(v <= 0 for v in k):
+        raise RuntimeError("kernel size should be greater than zero, but got " + _named("k", pre + k))
+    if any(v <= 0 for v in s):
+        raise RuntimeError("stride should be greater than zero, but got " + _named("d", pre + s))
+    if any(v <= 0 for v in d):
+        raise RuntimeError("dilation should be greater than zero, but got " + _named("dilation", pre + d))
+
+
+def _geometry(x, nd, kernel_size, stride, padding, dilation, ceil_mode, name):
+    k = _tup(kernel_size, nd, name, "kernel_size")
+    s = _tup(stride, nd, name, "stride") if stride is not None and stride != [] and stride != () else k
+    p = _tup(padding, nd, name, "padding")
+    d = _tup(dilation, nd, name, "dilation")
+    _check_values(k, s, p, d, nd, name)
+    _check_shape(x, nd, name)
+    shape = x._data.shape
+    sp = shape[-nd:]
+    if name == "avg_pool3d" and any(n < kv for n, kv in zip(sp, k)):
+        raise RuntimeError(f"input image ({_named('', sp)}) smaller than kernel size ({_named('k', k)})")
+    outs = tuple(_pool_len(n, kv, sv, pv, dv, ceil_mode) for n, kv, sv, pv, dv in zip(sp, k, s, p, d))
+    if any(o <= 0 for o in outs):
+        if name == "max_pool1d":
+            raise RuntimeError(f"max_pool1d() Invalid computed output size: {outs[0]}")
+        pre = (1,) if nd == 1 else ()
+        raise RuntimeError(
+            f"Given input size: ({'x'.join(map(str, (shape[-nd - 1], *pre, *sp)))}). Calculated output size: "
+            f"({'x'.join(map(str, (shape[-nd - 1], *pre, *outs)))}). Output size is too small"
+        )
+    return _Geom(k, s, p, d, sp, outs), shape[:-nd] + outs
 
 
 # ---- gather / scatter-add pair -------------------------------------------------------------
@@ -142,6 +230,15 @@ class _ScatterAdd(_Op):
         return _Gather.apply(g, ctx.idx, ctx.disjoint), None, None, None
 
 
+def _row_strides(sp):
+    return [math.prod(sp[i + 1 :]) for i in range(len(sp))]
+
+
+def _along(v, i, nd):
+    """1-d array v shaped to broadcast along spatial axis i of an (..., *spatial) array."""
+    return v.reshape((-1,) + (1,) * (nd - 1 - i))
+
+
 # ---- max pooling ---------------------------------------------------------------------------
 class _MaxPool(_Op):
     """y = max over each window; dx = scatter_add(g, argmax)"""
@@ -149,25 +246,38 @@ class _MaxPool(_Op):
     _node_name = "MaxPool2DWithIndicesBackward0"
 
     @staticmethod
-    def forward(ctx, x, G, nd, out_shape, want_idx):
+    def forward(ctx, x, G, out_shape, want_idx):
         xd = x._data
+        nd = len(G.k)
         planes = _planes(xd, nd)
-        xpd = _padded(planes, G.H, G.W, G.p[0], G.p[1], G.Hp, G.Wp, -xp.inf)
+        lowest = -xp.inf if xd.dtype.kind == "f" else xp.iinfo(xd.dtype).min
+        xpd = _padded(planes, G, lowest)
         track = want_idx or ctx.needs_input_grad[0]
         # torch takes a later NaN over the running max; without NaNs np.maximum gives the same values
         nan = track and xd.dtype.kind == "f" and bool(xp.isnan(xd).any())
-        K = G.k[0] * G.k[1]
-        best = arg = None
+        # torch never reads padding: an input value equal to the fill must still beat it
+        valid = None
+        if track and xpd is not planes and bool((xd == lowest).any()):
+            valid = xp.zeros((1,) + G.pad, dtype=bool)
+            valid[G.crop()] = True
+        K = math.prod(G.k)
+        best = arg = bvalid = None
         for k, sl in G.slices():
             v = xpd[sl]
             if best is None:
                 best = v.copy()
                 if track:
                     arg = xp.zeros(best.shape, dtype=xp.int16 if K < 32768 else xp.int64)
+                if valid is not None:
+                    bvalid = xp.broadcast_to(valid[sl], best.shape).copy()
             elif track:
                 upd = v > best
-                if nan:
-                    upd |= xp.isnan(v)
+                if nan or valid is not None:
+                    if nan:
+                        upd |= xp.isnan(v)
+                    if valid is not None:
+                        upd |= valid[sl] & ~bvalid & (v == best)
+                        bvalid |= upd
                     xp.copyto(best, v, where=upd)
                     xp.copyto(arg, k, where=upd)
                 else:
@@ -182,24 +292,30 @@ class _MaxPool(_Op):
         if not track:
             return out, xp.zeros(0, dtype=xp.int64)
         # flat input index = window origin + offset of the winning kernel position
-        ki, kj = xp.divmod(xp.arange(K), G.k[1])
-        offs = ki * (G.d[0] * G.W) + kj * G.d[1]
-        origin = (xp.arange(G.Ho) * G.s[0] - G.p[0])[:, None] * G.W + (xp.arange(G.Wo) * G.s[1] - G.p[1])
+        rs = _row_strides(G.sp)
+        kpos = xp.indices(G.k).reshape(nd, -1)
+        offs = sum(kpos[i] * (G.d[i] * rs[i]) for i in range(nd))
+        origin = sum(_along((xp.arange(G.out[i]) * G.s[i] - G.p[i]) * rs[i], i, nd) for i in range(nd))
         flat = offs[arg]
         flat += origin
-        ctx.flat, ctx.disjoint, ctx.in_shape, ctx.plane = flat, G.disjoint(), xd.shape, G.H * G.W
+        ctx.flat, ctx.disjoint, ctx.in_shape, ctx.plane = flat, G.disjoint(), xd.shape, math.prod(G.sp)
         return out, flat.reshape(out_shape)
 
     @staticmethod
     def backward(ctx, g, _gi):
         flat = ctx.flat
-        gidx = (flat + (xp.arange(flat.shape[0]) * ctx.plane)[:, None, None]).reshape(g._data.shape)
-        return _ScatterAdd.apply(g, gidx, ctx.in_shape, ctx.disjoint), None, None, None, None
+        gidx = (flat + _along(xp.arange(flat.shape[0]) * ctx.plane, 0, flat.ndim)).reshape(g._data.shape)
+        return _ScatterAdd.apply(g, gidx, ctx.in_shape, ctx.disjoint), None, None, None
 
 
-def _max_pool(input, nd, kernel_size, stride, padding, dilation, ceil_mode, return_indices, name):
+def _max_pool(input, nd, kernel_size, stride, padding, dilation, ceil_mode, return_indices, name, cls=_MaxPool):
     G, out_shape = _geometry(input, nd, kernel_size, stride, padding, dilation, ceil_mode, name)
-    out, idx = _MaxPool.apply(input, G, nd, out_shape, return_indices)
+    dt = input._data.dtype
+    if nd == 1 and not return_indices and dt.kind != "f":
+        raise NotImplementedError(f"\"max_pool1d_impl\" not implemented for '{_tname(input._data)}'")
+    if dt.kind == "b":
+        raise NotImplementedError(f"\"{'max_pool3d' if nd == 3 else 'max_pool2d'}\" not implemented for 'Bool'")
+    out, idx = cls.apply(input, G, out_shape, return_indices)
     return (out, idx) if return_indices else out
 
 
@@ -217,18 +333,24 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 def _divisor(G, count_include_pad, divisor_override, dtype):
     if divisor_override is not None:
         return float(divisor_override)
-    divs = []
-    for n, o, k, s, p in ((G.H, G.Ho, G.k[0], G.s[0], G.p[0]), (G.W, G.Wo, G.k[1], G.s[1], G.p[1])):
+    div = None
+    for n, o, k, s, p in zip(G.sp, G.out, G.k, G.s, G.p):
         start = xp.arange(o) * s - p
         end = xp.minimum(start + k, n + p)
-        if count_include_pad:
-            divs.append(end - start)
-        else:
-            divs.append(xp.minimum(end, n) - xp.maximum(start, 0))
-    div = divs[0][:, None] * divs[1][None, :]
+        dv = end - start if count_include_pad else xp.minimum(end, n) - xp.maximum(start, 0)
+        div = dv if div is None else xp.multiply.outer(div, dv)
     if (div == div.flat[0]).all():
         return float(div.flat[0])
     return div.astype(dtype)
+
+
+def _divide(acc, div):
+    if acc.dtype.kind == "f":
+        acc /= div
+        return acc
+    # integer average: C division, truncating toward zero
+    q = xp.abs(acc) // xp.asarray(div).astype(acc.dtype)
+    return xp.where(acc < 0, -q, q)
 
 
 class _AvgPool(_Op):
@@ -237,23 +359,21 @@ class _AvgPool(_Op):
     _node_name = "AvgPool2DBackward0"
 
     @staticmethod
-    def forward(ctx, x, G, nd, out_shape, div):
+    def forward(ctx, x, G, out_shape, div):
         xd = x._data
-        ctx.G, ctx.nd, ctx.div, ctx.in_shape = G, nd, div, xd.shape
-        planes = _planes(xd, nd)
-        xpd = _padded(planes, G.H, G.W, G.p[0], G.p[1], G.Hp, G.Wp, 0)
+        ctx.G, ctx.div, ctx.in_shape = G, div, xd.shape
+        xpd = _padded(_planes(xd, len(G.k)), G, 0)
         acc = None
         for _, sl in G.slices():
             if acc is None:
                 acc = xpd[sl].copy()
             else:
                 acc += xpd[sl]
-        acc /= div
-        return acc.reshape(out_shape)
+        return _divide(acc, div).reshape(out_shape)
 
     @staticmethod
     def backward(ctx, g):
-        return _AvgPoolT.apply(g, ctx.G, ctx.nd, ctx.in_shape, ctx.div), None, None, None, None
+        return ctx._adj.apply(g, ctx.G, ctx.in_shape, ctx.div), None, None, None
 
 
 class _AvgPoolT(_Op):
@@ -262,30 +382,37 @@ class _AvgPoolT(_Op):
     _node_name = "AvgPool2DBackwardBackward0"
 
     @staticmethod
-    def forward(ctx, g, G, nd, in_shape, div):
+    def forward(ctx, g, G, in_shape, div):
         gd = g._data
-        ctx.G, ctx.nd, ctx.div, ctx.out_shape = G, nd, div, gd.shape
-        gs = gd.reshape(-1, G.Ho, G.Wo) / div
-        out = xp.zeros((gs.shape[0], G.Hp, G.Wp), dtype=gd.dtype)
+        ctx.G, ctx.div, ctx.out_shape = G, div, gd.shape
+        gs = gd.reshape((-1,) + G.out) / div
+        out = xp.zeros((gs.shape[0],) + G.pad, dtype=gd.dtype)
         for _, sl in G.slices():
             out[sl] += gs
-        if (G.Hp, G.Wp) != (G.H, G.W):
-            out = out[:, G.p[0] : G.p[0] + G.H, G.p[1] : G.p[1] + G.W]
+        if G.pad != G.sp:
+            out = out[G.crop()]
         return xp.ascontiguousarray(out).reshape(in_shape)
 
     @staticmethod
     def backward(ctx, g):
-        return _AvgPool.apply(g, ctx.G, ctx.nd, ctx.out_shape, ctx.div), None, None, None, None
+        return ctx._adj.apply(g, ctx.G, ctx.out_shape, ctx.div), None, None, None
 
 
-def _avg_pool(input, nd, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, name):
+_AvgPool._adj, _AvgPoolT._adj = _AvgPoolT, _AvgPool
+
+
+def _avg_pool(
+    input, nd, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, name, cls=_AvgPool
+):
     G, out_shape = _geometry(input, nd, kernel_size, stride, padding, 1, ceil_mode, name)
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
-    if input._data.dtype.kind != "f":
-        raise RuntimeError(f"\"{name}\" not implemented for '{input.dtype}'")
-    div = _divisor(G, count_include_pad, divisor_override, input._data.dtype)
-    return _AvgPool.apply(input, G, nd, out_shape, div)
+    dt = input._data.dtype
+    if dt.kind != "f" and dt != np.int64 or nd == 3 and dt == np.float16:
+        impl = "avg_pool3d_out_frame" if nd == 3 else "avg_pool2d"
+        raise NotImplementedError(f"\"{impl}\" not implemented for '{_tname(input._data)}'")
+    div = _divisor(G, count_include_pad, divisor_override, dt)
+    return cls.apply(input, G, out_shape, div)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True) -> Tensor:
@@ -309,95 +436,162 @@ def _bounds(n, o):
 
 
 def _avg_matrix(n, o, dtype):
-    """(o, n) matrix averaging input positions [floor(i n / o), ceil((i + 1) n / o))"""
+    """(o, n) matrix averaging input positions [floor(i n / o), ceil((i + 1) n / o)); None for the identity"""
+    if n == o:
+        return None
     start, end = _bounds(n, o)
     j = xp.arange(n)
     m = (j >= start[:, None]) & (j < end[:, None])
     return (m / (end - start)[:, None]).astype(dtype)
 
 
-class _Bilinear(_Op):
-    """y = A x B^T over the last two dims (linear); dx = A^T g B"""
+class _Separable(_Op):
+    """y = x with matrix M_i applied along each pooled axis i (linear); dx = the same with M_i^T"""
 
     _node_name = "AdaptiveAvgPool2DBackward0"
 
     @staticmethod
-    def forward(ctx, x, A, Bm, out_shape):
+    def forward(ctx, x, mats, out_shape):
         xd = x._data
-        ctx.A, ctx.B, ctx.in_shape = A, Bm, xd.shape
-        planes = xd.reshape(-1, A.shape[1], Bm.shape[1])
-        t = planes.reshape(-1, Bm.shape[1]) @ Bm.T
-        t = t.reshape(planes.shape[0], A.shape[1], Bm.shape[0])
-        y = xp.matmul(A, t) if A.shape[0] > 1 or A.shape[1] > 1 else t
-        return y.reshape(out_shape)
+        ctx.mats, ctx.in_shape = mats, xd.shape
+        nd = len(mats)
+        sp = list(xd.shape[xd.ndim - nd :])
+        lead = math.prod(xd.shape[: xd.ndim - nd])
+        t = xd
+        for i in range(nd - 1, -1, -1):
+            M = mats[i]
+            if M is None:
+                continue
+            if i == nd - 1:
+                t = t.reshape(-1, sp[i]) @ M.T
+            else:
+                t = xp.matmul(M, t.reshape(lead * math.prod(sp[:i]), sp[i], math.prod(sp[i + 1 :])))
+            sp[i] = M.shape[0]
+        return xp.ascontiguousarray(t).reshape(out_shape)
 
     @staticmethod
     def backward(ctx, g):
-        return _Bilinear.apply(g, ctx.A.T, ctx.B.T, ctx.in_shape), None, None, None
+        mats = tuple(None if M is None else M.T for M in ctx.mats)
+        return type(ctx).apply(g, mats, ctx.in_shape), None, None
 
 
-def _out_size(output_size, sp):
+def _out_size(output_size, sp, name):
     nd = len(sp)
     if isinstance(output_size, (list, tuple)):
         if len(output_size) != nd:
-            raise ValueError(f"adaptive pool: output_size must be {nd} ints, got {output_size}")
+            if nd == 1:
+                raise RuntimeError(f"{name}() argument 'output_size' should contain one int (got {len(output_size)})")
+            if "max" in name:
+                raise RuntimeError(f"{name}(): internal error: output_size.size() must be {nd}")
+            raise RuntimeError(f"{name}: output_size must be {nd}")
+        if nd == 1 and output_size[0] is None:
+            raise TypeError(
+                f"{name}(): argument 'output_size' (position 2) must be tuple of ints, but found element of type "
+                "NoneType at pos 0"
+            )
         return tuple(s if o is None else int(o) for o, s in zip(output_size, sp))
     return (int(output_size),) * nd
 
 
 def _check_adaptive(input, nd, name):
-    shape = input._data.shape
-    if input._data.ndim not in (nd + 1, nd + 2) or 0 in shape[-nd:]:
-        raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got {list(shape)}")
+    d = input._data
+    shape = list(d.shape)
+    if d.ndim not in (nd + 1, nd + 2):
+        if nd == 1:
+            raise RuntimeError(
+                f"Expected 2 to 3 dimensions, but got {d.ndim}-dimensional tensor for argument #1 'self' (while "
+                f"checking arguments for {name})"
+            )
+        sep = ": " if "max" in name else " "
+        raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got{sep}{shape}")
+    # which dims must be non-empty: the spatial ones for 1-d/2-d averages (run as 2-d), else all but the batch
+    if "avg" in name and nd < 3:
+        who, shown, first = "adaptive_avg_pool2d", shape[:-1] + [1, shape[-1]] if nd == 1 else shape, -2
+    else:
+        who, shown, first = name, shape, 1 if d.ndim == nd + 2 else -nd
+    for i in range(first % len(shown), len(shown)):
+        if shown[i] == 0:
+            raise RuntimeError(
+                f"{who}(): Expected input to have non-zero size for non-batch dimensions, but input has sizes "
+                f"{shown} with dimension {i} being empty"
+            )
+    if d.dtype.kind != "f":
+        impl = name[:-2] + ("3d_cpu" if nd == 3 else "2d")
+        raise NotImplementedError(f"\"{impl}\" not implemented for '{_tname(d)}'")
+
+
+def _adaptive_avg(input, nd, output_size, name, cls=_Separable):
+    _check_adaptive(input, nd, name)
+    xd = input._data
+    sp = xd.shape[xd.ndim - nd :]
+    o = _out_size(output_size, sp, name)
+    if any(v < 0 for v in o):
+        shown = ((1,) + o) if nd == 1 else o
+        vals = ", ".join(map(str, shown[:2])) + "".join(f",{v}" for v in shown[2:])
+        who = "adaptive_avg_pool3d" if nd == 3 else "adaptive_avg_pool2d"
+        raise RuntimeError(f"{who}: elements of output_size must be greater than or equal to 0 but received {{{vals}}}")
+    mats = tuple(_avg_matrix(n, oo, xd.dtype) for n, oo in zip(sp, o))
+    return cls.apply(input, mats, xd.shape[: xd.ndim - nd] + o)
 
 
 def adaptive_avg_pool1d(input, output_size) -> Tensor:
     """mean over the adaptive windows [floor(i L / o), ceil((i + 1) L / o))"""
-    _check_adaptive(input, 1, "adaptive_avg_pool1d")
-    (o,) = _out_size(output_size, input._data.shape[-1:])
-    dt = input._data.dtype
-    A = xp.ones((1, 1), dtype=dt)
-    return _Bilinear.apply(input, A, _avg_matrix(input._data.shape[-1], o, dt), input._data.shape[:-1] + (o,))
+    return _adaptive_avg(input, 1, output_size, "adaptive_avg_pool1d")
 
 
 def adaptive_avg_pool2d(input, output_size) -> Tensor:
     """mean over the adaptive windows per output pixel (separable: A x B^T)"""
-    _check_adaptive(input, 2, "adaptive_avg_pool2d")
-    H, W = input._data.shape[-2:]
-    o = _out_size(output_size, (H, W))
-    dt = input._data.dtype
-    if dt.kind != "f":
-        raise RuntimeError(f"\"adaptive_avg_pool2d\" not implemented for '{input.dtype}'")
-    return _Bilinear.apply(input, _avg_matrix(H, o[0], dt), _avg_matrix(W, o[1], dt), input._data.shape[:-2] + o)
+    return _adaptive_avg(input, 2, output_size, "adaptive_avg_pool2d")
 
 
 class _AdaptiveMaxGather(_Gather):
     _node_name = "AdaptiveMaxPool2DBackward0"
 
 
-def _adaptive_max(input, nd, output_size, return_indices, name):
-    _check_adaptive(input, nd, name)
-    xd = input._data
-    sp = xd.shape[-nd:]
-    o = _out_size(output_size, sp)
-    planes = _planes(xd, nd)
-    B, H, W = planes.shape
-    Ho, Wo = (1, *o) if nd == 1 else o
+def _adaptive_argmax(planes, o):
+    """Flat per-plane index of each adaptive window's max (first occurrence; the last NaN, like torch)."""
+    B, sp, nd = planes.shape[0], planes.shape[1:], len(o)
     idx = []
-    for n, oo in ((H, Ho), (W, Wo)):
+    for n, oo in zip(sp, o):
         start, end = _bounds(n, oo)
         kmax = int((end - start).max())
         # windows padded to a common length by repeating their last element (never changes the max)
         idx.append(xp.minimum(start[:, None] + xp.arange(kmax)[None, :], end[:, None] - 1))
-    r, c = idx
-    win = planes[:, r[:, :, None, None], c[None, None, :, :]]  # (B, Ho, kh, Wo, kw)
-    kh, kw = r.shape[1], c.shape[1]
-    win = win.transpose(0, 1, 3, 2, 4).reshape(B, Ho, Wo, kh * kw)
+    index = tuple(r.reshape((1,) * (2 * i) + r.shape + (1,) * (2 * (nd - 1 - i))) for i, r in enumerate(idx))
+    win = planes[(slice(None),) + index]  # (B, o0, k0, o1, k1, ...)
+    perm = (0,) + tuple(range(1, 2 * nd, 2)) + tuple(range(2, 2 * nd + 1, 2))
+    win = win.transpose(perm).reshape((B,) + o + (-1,))
     arg = xp.argmax(win, axis=-1)
-    flat = r[xp.arange(Ho)[:, None], arg // kw] * W + c[xp.arange(Wo)[None, :], arg % kw]
-    gidx = flat + (xp.arange(B) * (H * W))[:, None, None]
-    out_shape = xd.shape[:-nd] + tuple(o)
-    out = _AdaptiveMaxGather.apply(input, gidx.reshape(out_shape), False)
+    if win.dtype.kind == "f":
+        isn = xp.isnan(win)
+        if isn.any():
+            last = win.shape[-1] - 1 - xp.argmax(isn[..., ::-1], axis=-1)
+            arg = xp.where(isn.any(-1), last, arg)
+    kpos = xp.unravel_index(arg, tuple(r.shape[1] for r in idx))
+    rs = _row_strides(sp)
+    flat = 0
+    for i in range(nd):
+        flat = flat + idx[i][_along(xp.arange(o[i]), i, nd), kpos[i]] * rs[i]
+    return flat
+
+
+def _adaptive_max(input, nd, output_size, return_indices, name, cls=_AdaptiveMaxGather):
+    _check_adaptive(input, nd, name)
+    xd = input._data
+    sp = xd.shape[xd.ndim - nd :]
+    o = _out_size(output_size, sp, name)
+    out_shape = xd.shape[: xd.ndim - nd] + o
+    if any(v < 0 for v in o):
+        shown = list(out_shape[:-1]) + [1, o[0]] if nd == 1 else list(out_shape)
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(o)}: {shown}")
+    planes = _planes(xd, nd)
+    B = planes.shape[0]
+    if B == 0 or 0 in o:
+        flat = xp.zeros((B,) + o, dtype=xp.int64)
+    else:
+        flat = _adaptive_argmax(planes, o)
+    gidx = flat + _along(xp.arange(B) * math.prod(sp), 0, nd + 1)
+    out = cls.apply(input, gidx.reshape(out_shape), False)
     if return_indices:
         return out, _make(flat.reshape(out_shape), False, None, 0)
     return out
@@ -414,12 +608,6 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
 
 
 __all__ = [
-    "max_pool1d",
-    "max_pool2d",
-    "avg_pool1d",
-    "avg_pool2d",
-    "adaptive_avg_pool1d",
-    "adaptive_avg_pool2d",
-    "adaptive_max_pool1d",
-    "adaptive_max_pool2d",
-]
+    "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
+    "adaptive_max_pool1d", "adaptive_max_pool2d",
+]  # fmt: skip

@@ -1,4 +1,4 @@
-"""interpolate: nearest, nearest-exact and (bi)linear resizing of the last one or two dims.
+"""interpolate: nearest, nearest-exact, (bi/tri)linear and area resizing of the last one, two or three dims.
 
 Each resized axis is a sparse (out, in) interpolation matrix M applied along that axis; the
 gradient applies M^T the same way, so both are one differentiable op pair.
@@ -14,6 +14,8 @@ import scipy.sparse as sp
 
 from .._tensor import Tensor
 from ..autograd.function import Function
+from ._layers_pool import _tname, adaptive_avg_pool1d, adaptive_avg_pool2d
+from ._layers_pool3d import adaptive_avg_pool3d
 
 _make = Tensor._make
 
@@ -81,15 +83,18 @@ def _src_matrix(n_in, n_out, mode, align_corners, scale, dtype):
 
 
 _NAMES = {("nearest", 1): "UpsampleNearest1DBackward0", ("nearest", 2): "UpsampleNearest2DBackward0",
-          ("nearest-exact", 1): "UpsampleNearestExact1DBackward0",
-          ("nearest-exact", 2): "UpsampleNearestExact2DBackward0", ("linear", 1): "UpsampleLinear1DBackward0",
-          ("bilinear", 2): "UpsampleBilinear2DBackward0"}  # fmt: skip
+          ("nearest", 3): "UpsampleNearest3DBackward0", ("nearest-exact", 1): "UpsampleNearestExact1DBackward0",
+          ("nearest-exact", 2): "UpsampleNearestExact2DBackward0",
+          ("nearest-exact", 3): "UpsampleNearestExact3DBackward0", ("linear", 1): "UpsampleLinear1DBackward0",
+          ("bilinear", 2): "UpsampleBilinear2DBackward0", ("trilinear", 3): "UpsampleTrilinear3DBackward0"}  # fmt: skip
+_LINEAR_ND = {"linear": 1, "bilinear": 2, "trilinear": 3}
+_ADAPTIVE = {1: adaptive_avg_pool1d, 2: adaptive_avg_pool2d, 3: adaptive_avg_pool3d}
 _CLASSES = {k: type(v.replace("Backward0", ""), (_Resize,), {"_node_name": v}) for k, v in _NAMES.items()}
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False) -> Tensor:  # fmt: skip
-    """Resize the spatial dims by nearest-neighbour or (bi)linear interpolation (torch's index rules)"""
+    """Resize the spatial dims by nearest-neighbour, (bi/tri)linear interpolation or area averaging (torch's rules)"""
     d = input._data
     nd = d.ndim - 2
     if mode in ("nearest", "area", "nearest-exact") and align_corners is not None:
@@ -102,21 +107,26 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise ValueError("only one of size or scale_factor should be defined")
     if size is None and scale_factor is None:
         raise ValueError("either size or scale_factor should be defined")
-    if mode == "linear" and nd != 1 or mode == "bilinear" and nd != 2:
-        raise NotImplementedError(f"Got {d.ndim}D input, but {mode} mode needs {3 if mode == 'linear' else 4}D input")
-    if mode not in ("nearest", "nearest-exact", "linear", "bilinear") or nd not in (1, 2):
-        raise NotImplementedError(f"Input Error: Only 3D and 4D input Tensors supported (got {d.ndim}D) for the "
-                                  f"modes: nearest | nearest-exact | linear | bilinear (got {mode})")  # fmt: skip
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and d.ndim == 4):
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a 4-D "
+                         "tensor as input")  # fmt: skip
+    if mode in _LINEAR_ND and nd != _LINEAR_ND[mode]:
+        raise NotImplementedError(f"Got {d.ndim}D input, but {mode} mode needs {_LINEAR_ND[mode] + 2}D input")
+    if mode not in ("nearest", "nearest-exact", "area", *_LINEAR_ND) or nd not in (1, 2, 3):
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {d.ndim}D) for "
+                                  "the modes: nearest | nearest-exact | linear | bilinear | trilinear | area (got "
+                                  f"{mode})")  # fmt: skip
     if antialias:
         raise NotImplementedError("Anti-alias option is only supported for bilinear and bicubic modes")
-    if d.dtype.kind != "f":
-        raise NotImplementedError(f"\"upsample_{mode}\" not implemented for '{input.dtype}'")
+    if d.dtype.kind != "f" and mode != "area":
+        kind = "linear" if mode in _LINEAR_ND else "nearest"
+        raise NotImplementedError(f"\"compute_indices_weights_{kind}\" not implemented for '{_tname(d)}'")
     in_sizes = d.shape[2:]
     if size is not None:
         sizes = [int(s) for s in size] if isinstance(size, (list, tuple)) else [int(size)] * nd
         if len(sizes) != nd:
             raise ValueError(f"Input and output must have the same number of spatial dimensions, but got input with "
-                             f"spatial dimensions of {list(in_sizes)} and output size of {sizes}. Please provide "
+                             f"spatial dimensions of {list(in_sizes)} and output size of {size}. Please provide "
                              f"input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) "
                              "format.")  # fmt: skip
         scales = [None] * nd
@@ -124,12 +134,14 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         scales = list(scale_factor) if isinstance(scale_factor, (list, tuple)) else [float(scale_factor)] * nd
         if len(scales) != nd:
             raise ValueError(f"Input and scale_factor must have the same number of spatial dimensions, but got input "
-                             f"with spatial dimensions of {list(in_sizes)} and scale_factor of shape {scales}. Please "
-                             "provide input tensor in (N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, "
-                             "...,sK) format.")  # fmt: skip
+                             f"with spatial dimensions of {list(in_sizes)} and scale_factor of shape {scale_factor}. "
+                             "Please provide input tensor in (N, C, d1, d2, ...,dK) format and scale_factor in (s1, "
+                             "s2, ...,sK) format.")  # fmt: skip
         sizes = [int(math.floor(float(n) * s)) for n, s in zip(in_sizes, scales)]
         if recompute_scale_factor:
             scales = [None] * nd
+    if mode == "area":
+        return _ADAPTIVE[nd](input, sizes)
     mats = tuple(
         None if (n_out == n_in and mode in ("nearest", "nearest-exact"))
         else _src_matrix(n_in, n_out, mode, align_corners, s, d.dtype)

@@ -1,4 +1,4 @@
-"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d."""
+"""Convolution layers: Conv1d/2d/3d and ConvTranspose1d/2d/3d."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .. import init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -218,6 +218,13 @@ class Conv2d(_Conv):
     _fn = staticmethod(F.conv2d)
 
 
+class Conv3d(_Conv):
+    """3-d cross-correlation over (N, C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out)."""
+
+    _nd = 3
+    _fn = staticmethod(F.conv3d)
+
+
 class _ConvTransposeNd(_ConvNd):
     _fn = None
 
@@ -259,7 +266,8 @@ class _ConvTransposeNd(_ConvNd):
         if output_size is None:
             return self.output_padding
         has_batch = input.dim() == num_spatial_dims + 2
-        output_size = list(output_size)
+        if isinstance(output_size, Tensor):
+            output_size = output_size.tolist()
         if len(output_size) == num_spatial_dims + (2 if has_batch else 1):
             output_size = output_size[-num_spatial_dims:]
         if len(output_size) != num_spatial_dims:
@@ -267,18 +275,21 @@ class _ConvTransposeNd(_ConvNd):
                 f"ConvTranspose{num_spatial_dims}D: for {input.dim()}D input, output_size must have "
                 f"{num_spatial_dims} or {num_spatial_dims + (2 if has_batch else 1)} elements (got {len(output_size)})"
             )
-        res = []
+        mins, maxs = [], []
         for d in range(num_spatial_dims):
             dim_size = input.size(d + input.dim() - num_spatial_dims)
             dil = 1 if dilation is None else dilation[d]
-            min_size = (dim_size - 1) * stride[d] - 2 * padding[d] + dil * (kernel_size[d] - 1) + 1
-            max_size = min_size + stride[d] - 1
-            if not (min_size <= output_size[d] <= max_size):
+            mins.append((dim_size - 1) * stride[d] - 2 * padding[d] + dil * (kernel_size[d] - 1) + 1)
+            maxs.append(mins[d] + stride[d] - 1)
+        res = []
+        for d in range(num_spatial_dims):
+            if not (mins[d] <= output_size[d] <= maxs[d]):
+                # torch prints input.size()[2:] whether or not the input is batched
                 raise ValueError(
-                    f"requested an output size of {output_size}, but valid sizes range from {min_size} to {max_size} "
-                    f"(for an input of {list(input.shape[-num_spatial_dims:])})"
+                    f"requested an output size of {output_size}, but valid sizes range from {mins} to {maxs} "
+                    f"(for an input of {input.size()[2:]})"
                 )
-            res.append(output_size[d] - min_size)
+            res.append(int(output_size[d]) - mins[d])
         return tuple(res)
 
     def forward(self, input: Tensor, output_size=None) -> Tensor:
@@ -301,3 +312,10 @@ class ConvTranspose2d(_ConvTransposeNd):
 
     _nd = 2
     _fn = staticmethod(F.conv_transpose2d)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """3-d transposed convolution (gradient of Conv3d with respect to its input)."""
+
+    _nd = 3
+    _fn = staticmethod(F.conv_transpose3d)

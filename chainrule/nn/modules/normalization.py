@@ -1,4 +1,4 @@
-"""Normalization layers: BatchNorm1d/2d/3d, InstanceNorm1d/2d, LayerNorm, GroupNorm, RMSNorm, LocalResponseNorm."""
+"""Normalization layers: BatchNorm1d/2d/3d, InstanceNorm1d/2d/3d, LayerNorm, GroupNorm, RMSNorm, LocalResponseNorm."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ __all__ = [
     "BatchNorm3d",
     "InstanceNorm1d",
     "InstanceNorm2d",
+    "InstanceNorm3d",
     "LayerNorm",
     "GroupNorm",
     "RMSNorm",
@@ -209,6 +210,12 @@ class InstanceNorm2d(_InstanceNorm):
     """Normalizes each (sample, channel) of (N, C, H, W) over H, W."""
 
     _batched_dim = 4
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Normalizes each (sample, channel) of (N, C, D, H, W) over D, H, W."""
+
+    _batched_dim = 5
 
 
 def _shape(ns):

@@ -1,4 +1,4 @@
-"""Pooling layers: max, average and adaptive pooling in 1-d and 2-d."""
+"""Pooling layers: max, average and adaptive pooling in 1-d, 2-d and 3-d."""
 
 from __future__ import annotations
 
@@ -9,12 +9,16 @@ from .module import Module
 __all__ = [
     "MaxPool1d",
     "MaxPool2d",
+    "MaxPool3d",
     "AvgPool1d",
     "AvgPool2d",
+    "AvgPool3d",
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
+    "AdaptiveAvgPool3d",
     "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
+    "AdaptiveMaxPool3d",
 ]
 
 
@@ -69,6 +73,21 @@ class MaxPool2d(_MaxPoolNd):
         )
 
 
+class MaxPool3d(_MaxPoolNd):
+    """max over sliding windows of the last three dims (optionally with flat indices)."""
+
+    def forward(self, input: Tensor):
+        return F.max_pool3d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            ceil_mode=self.ceil_mode,
+            return_indices=self.return_indices,
+        )
+
+
 def _single(v):
     return tuple(v) if isinstance(v, (list, tuple)) else (v,)
 
@@ -95,8 +114,10 @@ class AvgPool1d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AvgPool2d(Module):
-    """mean over sliding windows of the last two dims (or sum / divisor_override)."""
+class _AvgPoolNd(Module):
+    """mean over sliding windows (or sum / divisor_override); the functional form is ``_fn``."""
+
+    _fn = None
 
     __constants__ = ["kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"]
 
@@ -118,7 +139,7 @@ class AvgPool2d(Module):
         self.divisor_override = divisor_override
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.avg_pool2d(
+        return type(self)._fn(
             input,
             self.kernel_size,
             self.stride,
@@ -130,6 +151,24 @@ class AvgPool2d(Module):
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool2d(_AvgPoolNd):
+    """mean over sliding windows of the last two dims (or sum / divisor_override)."""
+
+    _fn = staticmethod(F.avg_pool2d)
+
+
+class AvgPool3d(_AvgPoolNd):
+    """mean over sliding windows of the last three dims (or sum / divisor_override)."""
+
+    _fn = staticmethod(F.avg_pool3d)
+
+    def __setstate__(self, d) -> None:
+        super().__setstate__(d)
+        self.__dict__.setdefault("padding", 0)
+        self.__dict__.setdefault("ceil_mode", False)
+        self.__dict__.setdefault("count_include_pad", True)
 
 
 class _AdaptivePool(Module):
@@ -157,6 +196,13 @@ class AdaptiveAvgPool2d(_AdaptivePool):
         return F.adaptive_avg_pool2d(input, self.output_size)
 
 
+class AdaptiveAvgPool3d(_AdaptivePool):
+    """mean over windows chosen so the last three dims become output_size."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.adaptive_avg_pool3d(input, self.output_size)
+
+
 class _AdaptiveMaxPool(_AdaptivePool):
     __constants__ = ["output_size", "return_indices"]
 
@@ -177,3 +223,10 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPool):
 
     def forward(self, input: Tensor):
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPool):
+    """max over windows chosen so the last three dims become output_size."""
+
+    def forward(self, input: Tensor):
+        return F.adaptive_max_pool3d(input, self.output_size, self.return_indices)

@@ -18,8 +18,11 @@ from ..ops.linalg import _into
 _make = Tensor._make
 
 
-class LinAlgError(RuntimeError):
+class _LinAlgError(RuntimeError):
     """A linear-algebra routine met a singular or non positive-definite input (``torch.linalg.LinAlgError``)."""
+
+
+LinAlgError = _LinAlgError  # torch's class is torch._C._LinAlgError, exported as torch.linalg.LinAlgError
 
 
 class _Op(Function):

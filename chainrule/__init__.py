@@ -163,3 +163,4 @@ from . import distributions, func, special  # noqa: E402  (torch.distributions, 
 # torch.linalg: the star import above bound the ops module of that name, so import the package explicitly
 linalg = __import__("importlib").import_module(".linalg", __name__)
 from .linalg._legacy import *  # noqa: E402,F401,F403  (torch.det, torch.svd, x.inverse(), ...)
+from ._toplevel_extra import *  # noqa: E402,F401,F403

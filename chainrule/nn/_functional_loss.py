@@ -729,12 +729,11 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
         loss = _T.exp(input) - target * input
     else:
         loss = input - target * _T.log(input + eps)
-    if full:
-        td = target._data
-        with np.errstate(divide="ignore", invalid="ignore"):
-            st = td * np.log(td) - td + 0.5 * np.log(2 * np.pi * td)
-        st = np.where(td > 1, st, 0.0).astype(loss._data.dtype)
-        loss = loss + _make(st, False, None, 0)
+    if full:  # Stirling's term t log t - t + log(2 pi t) / 2 where t > 1, differentiable in t as in torch
+        big = target > 1
+        t = _T.where(big, target, 1.0)
+        stirling = t * _T.log(t) - t + 0.5 * _T.log(t * (2 * np.pi))
+        loss = loss + _T.where(big, stirling, 0.0)
     return _reduce_t(loss, reduction)
 
 

@@ -329,6 +329,11 @@ def test_other_losses(red):
         [np.abs(x) + 0.1, cnt],
         [True, False],
     )
+    _check(  # the Stirling term is differentiable in the target
+        lambda T, a, b: f(T).poisson_nll_loss(a, b, full=True, reduction=red),
+        [x, cnt + rng.uniform(size=(4, 3))],
+        [True, True],
+    )
     _check(
         lambda T, a, b, s: f(T).margin_ranking_loss(a, b, s, margin=0.2, reduction=red),
         [x[:, 0], y[:, 0], sgn],

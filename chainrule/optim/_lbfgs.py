@@ -17,8 +17,8 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import _state, enable_grad
-from ._more_common import _axpy_, _lr_check
-from .optimizer import Optimizer, _check
+from ._more_common import _axpy_
+from .optimizer import Optimizer, _check, _defaults, _lr_check
 
 __all__ = ["LBFGS"]
 
@@ -172,14 +172,8 @@ class LBFGS(Optimizer):
         _check(0.0 <= lr, f"Invalid learning rate: {lr}")
         if max_eval is None:
             max_eval = max_iter * 5 // 4
-        defaults = dict(
-            lr=lr,
-            max_iter=max_iter,
-            max_eval=max_eval,
-            tolerance_grad=tolerance_grad,
-            tolerance_change=tolerance_change,
-            history_size=history_size,
-            line_search_fn=line_search_fn,
+        defaults = _defaults(
+            locals(), "lr max_iter max_eval tolerance_grad", "tolerance_change history_size line_search_fn"
         )
         super().__init__(params, defaults)
         if len(self.param_groups) != 1:

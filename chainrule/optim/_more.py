@@ -15,39 +15,37 @@ from .._tensor import Tensor
 from ._lbfgs import LBFGS
 from ._more2 import ASGD, Adafactor, Rprop
 from ._more_common import (
+    _FLAGS,
     _addcdiv_,
     _addcmul_,
     _as_scalar_state,
     _axpy_,
+    _bump,
     _check_step_flags,
     _decayed_grad,
-    _lr_check,
-    _new_scalar,
-    _upgrade_groups,
+    _init_state,
+    _scalar_states,
 )
-from .optimizer import Optimizer, _check, _lerp_, _scalar, _zeros_state
+from .optimizer import (
+    Optimizer,
+    _check,
+    _check_betas,
+    _decoupled_grad,
+    _defaults,
+    _lerp_,
+    _lr_check,
+    _scalar,
+    _zeros_state,
+)
 
 __all__ = ["Adamax", "NAdam", "RAdam", "Adadelta", "Rprop", "ASGD", "LBFGS", "Adafactor"]
 
 
-def _check_betas(lr, eps, betas, weight_decay) -> None:
-    _lr_check(lr)
-    _check(0.0 <= lr, f"Invalid learning rate: {lr}")
-    _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
-    _check(0.0 <= betas[0] < 1.0, f"Invalid beta parameter at index 0: {betas[0]}")
-    _check(0.0 <= betas[1] < 1.0, f"Invalid beta parameter at index 1: {betas[1]}")
-    _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
-
-
-def _bump(state: dict) -> float:
-    """``step += 1`` on the 0-d step tensor; the new count as a Python float (torch's ``_get_value``)."""
-    st = _as_scalar_state(state, "step")
-    st._data += 1
-    return st._data.item()
-
-
 class Adamax(Optimizer):
     """m <- lerp(m, g, 1-b1); u <- max(b2*u, |g| + eps); p <- p - lr/(1-b1^t) * m/u (Adam with the infinity norm)."""
+
+    _legacy_options = _FLAGS
+    _upgrade_state = _scalar_states("step")
 
     def __init__(
         self,
@@ -63,31 +61,12 @@ class Adamax(Optimizer):
         capturable: bool = False,
     ) -> None:
         _check_betas(lr, eps, betas, weight_decay)
-        defaults = dict(
-            lr=lr,
-            betas=betas,
-            eps=eps,
-            weight_decay=weight_decay,
-            foreach=foreach,
-            maximize=maximize,
-            differentiable=differentiable,
-            capturable=capturable,
-        )
+        defaults = _defaults(locals(), "lr betas eps weight_decay foreach maximize differentiable capturable")
         super().__init__(params, defaults)
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__(state)
-        _upgrade_groups(
-            self, (("foreach", None), ("maximize", False), ("differentiable", False), ("capturable", False))
-        )
 
     def _update(self, p: Tensor, grad: np.ndarray, group: dict[str, Any]) -> None:
         data = p._data
-        state = self.state[p]
-        if len(state) == 0:
-            state["step"] = _new_scalar(0.0)
-            state["exp_avg"] = _zeros_state(p)
-            state["exp_inf"] = _zeros_state(p)
+        state = _init_state(self, p, step=0.0, exp_avg=_zeros_state, exp_inf=_zeros_state)
         _check_step_flags(p, group, "params and state_steps")
         sc = data.dtype.type
         beta1, beta2 = group["betas"]
@@ -109,6 +88,15 @@ class NAdam(Optimizer):
     """Adam with Nesterov momentum: mu_t = b1*(1 - 0.5*0.96^(t*psi)); p <- p - lr*((1-mu_t)/(1-prod mu) * g
     + mu_{t+1}/(1-prod_{t+1} mu) * m) / (sqrt(v/(1-b2^t)) + eps)."""
 
+    _legacy_options = (
+        ("maximize", False),
+        ("foreach", None),
+        ("capturable", False),
+        ("differentiable", False),
+        ("decoupled_weight_decay", False),
+    )
+    _upgrade_state = _scalar_states("step", "mu_product")
+
     def __init__(
         self,
         params,
@@ -126,53 +114,23 @@ class NAdam(Optimizer):
     ) -> None:
         _check_betas(lr, eps, betas, weight_decay)
         _check(0.0 <= momentum_decay, f"Invalid momentum_decay value: {momentum_decay}")
-        defaults = dict(
-            lr=lr,
-            betas=betas,
-            eps=eps,
-            weight_decay=weight_decay,
-            momentum_decay=momentum_decay,
-            decoupled_weight_decay=decoupled_weight_decay,
-            maximize=maximize,
-            foreach=foreach,
-            capturable=capturable,
-            differentiable=differentiable,
+        defaults = _defaults(
+            locals(),
+            "lr betas eps weight_decay momentum_decay decoupled_weight_decay",
+            "maximize foreach capturable differentiable",
         )
         super().__init__(params, defaults)
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__(state)
-        _upgrade_groups(
-            self,
-            (
-                ("maximize", False),
-                ("foreach", None),
-                ("capturable", False),
-                ("differentiable", False),
-                ("decoupled_weight_decay", False),
-            ),
-            ("step", "mu_product"),
-        )
-
     def _update(self, p: Tensor, grad: np.ndarray, group: dict[str, Any]) -> None:
         data = p._data
-        state = self.state[p]
-        if len(state) == 0:
-            state["step"] = _new_scalar(0.0)
-            state["mu_product"] = _new_scalar(1.0)
-            state["exp_avg"] = _zeros_state(p)
-            state["exp_avg_sq"] = _zeros_state(p)
+        state = _init_state(self, p, step=0.0, mu_product=1.0, exp_avg=_zeros_state, exp_avg_sq=_zeros_state)
         _check_step_flags(p, group, "params, mu_products and state_steps")
         sc = data.dtype.type
         beta1, beta2 = group["betas"]
         lr = _scalar(group["lr"])
-        wd = group["weight_decay"]
         step = _bump(state)
         bias_correction2 = 1 - beta2**step
-        if wd != 0 and group["decoupled_weight_decay"]:
-            np.multiply(data, sc(1 - lr * wd), out=data)
-            wd = 0
-        g = _decayed_grad(data, grad, wd, group["maximize"])
+        g = _decoupled_grad(data, grad, group, lr, _decayed_grad)
         psi = group["momentum_decay"]
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * psi)))
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * psi)))
@@ -197,6 +155,15 @@ class RAdam(Optimizer):
     """Rectified Adam: rho_t = rho_inf - 2t*b2^t/(1-b2^t); p <- p - lr*m_hat*(r_t*sqrt(1-b2^t)/(sqrt(v)+eps)
     if rho_t > 5 else 1), r_t = sqrt((rho_t-4)(rho_t-2)rho_inf / ((rho_inf-4)(rho_inf-2)rho_t))."""
 
+    _legacy_options = (
+        ("foreach", None),
+        ("maximize", False),
+        ("differentiable", False),
+        ("decoupled_weight_decay", False),
+        ("capturable", False),
+    )
+    _upgrade_state = _scalar_states("step")
+
     def __init__(
         self,
         params,
@@ -212,49 +179,20 @@ class RAdam(Optimizer):
         differentiable: bool = False,
     ) -> None:
         _check_betas(lr, eps, betas, weight_decay)
-        defaults = dict(
-            lr=lr,
-            betas=betas,
-            eps=eps,
-            weight_decay=weight_decay,
-            maximize=maximize,
-            foreach=foreach,
-            capturable=capturable,
-            decoupled_weight_decay=decoupled_weight_decay,
-            differentiable=differentiable,
+        defaults = _defaults(
+            locals(), "lr betas eps weight_decay maximize foreach capturable decoupled_weight_decay differentiable"
         )
         super().__init__(params, defaults)
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__(state)
-        _upgrade_groups(
-            self,
-            (
-                ("foreach", None),
-                ("maximize", False),
-                ("differentiable", False),
-                ("decoupled_weight_decay", False),
-                ("capturable", False),
-            ),
-        )
-
     def _update(self, p: Tensor, grad: np.ndarray, group: dict[str, Any]) -> None:
         data = p._data
-        state = self.state[p]
-        if len(state) == 0:
-            state["step"] = _new_scalar(0.0)
-            state["exp_avg"] = _zeros_state(p)
-            state["exp_avg_sq"] = _zeros_state(p)
+        state = _init_state(self, p, step=0.0, exp_avg=_zeros_state, exp_avg_sq=_zeros_state)
         _check_step_flags(p, group, "params and state_steps")
         sc = data.dtype.type
         beta1, beta2 = group["betas"]
         lr = _scalar(group["lr"])
-        wd = group["weight_decay"]
         step = _bump(state)
-        if wd != 0 and group["decoupled_weight_decay"]:
-            np.multiply(data, sc(1 - lr * wd), out=data)
-            wd = 0
-        g = _decayed_grad(data, grad, wd, group["maximize"])
+        g = _decoupled_grad(data, grad, group, lr, _decayed_grad)
         m = state["exp_avg"]._data
         v = state["exp_avg_sq"]._data
         tmp = np.empty_like(data)
@@ -282,6 +220,9 @@ class RAdam(Optimizer):
 class Adadelta(Optimizer):
     """v <- rho*v + (1-rho)*g^2; dx = sqrt(u + eps)/sqrt(v + eps) * g; u <- rho*u + (1-rho)*dx^2; p <- p - lr*dx."""
 
+    _legacy_options = _FLAGS
+    _upgrade_state = _scalar_states("step")
+
     def __init__(
         self,
         params,
@@ -300,31 +241,12 @@ class Adadelta(Optimizer):
         _check(0.0 <= rho <= 1.0, f"Invalid rho value: {rho}")
         _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
         _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
-        defaults = dict(
-            lr=lr,
-            rho=rho,
-            eps=eps,
-            weight_decay=weight_decay,
-            maximize=maximize,
-            capturable=capturable,
-            foreach=foreach,
-            differentiable=differentiable,
-        )
+        defaults = _defaults(locals(), "lr rho eps weight_decay maximize capturable foreach differentiable")
         super().__init__(params, defaults)
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__(state)
-        _upgrade_groups(
-            self, (("foreach", None), ("maximize", False), ("differentiable", False), ("capturable", False))
-        )
 
     def _update(self, p: Tensor, grad: np.ndarray, group: dict[str, Any]) -> None:
         data = p._data
-        state = self.state[p]
-        if len(state) == 0:
-            state["step"] = _new_scalar(0.0)
-            state["square_avg"] = _zeros_state(p)
-            state["acc_delta"] = _zeros_state(p)
+        state = _init_state(self, p, step=0.0, square_avg=_zeros_state, acc_delta=_zeros_state)
         _check_step_flags(p, group, "params and state_steps", "['cuda', 'xpu', 'hpu', 'privateuseone']")
         sc = data.dtype.type
         rho, eps = group["rho"], sc(group["eps"])

@@ -8,24 +8,20 @@ import numpy as np
 
 from .._tensor import Tensor
 from ._more_common import (
+    _FLAGS,
     _as_scalar_state,
     _axpy_,
+    _bump,
     _check_step_flags,
     _decayed_grad,
-    _lr_check,
+    _init_state,
     _new_scalar,
     _scalar_np_dtype,
-    _upgrade_groups,
+    _scalar_states,
 )
-from .optimizer import Optimizer, _check, _lerp_, _scalar, _zeros_state
+from .optimizer import Optimizer, _check, _defaults, _lerp_, _lr_check, _scalar, _zeros_state
 
 __all__ = ["Rprop", "ASGD", "Adafactor"]
-
-
-def _bump(state: dict) -> float:
-    st = _as_scalar_state(state, "step")
-    st._data += 1
-    return st._data.item()
 
 
 def _norm(a: np.ndarray) -> float:
@@ -36,6 +32,9 @@ def _norm(a: np.ndarray) -> float:
 class Rprop(Optimizer):
     """s <- clamp(s * (eta+ if g*g_prev > 0, eta- if < 0, else 1), step_sizes); g <- 0 where the sign flipped;
     p <- p - sign(g) * s; g_prev <- g."""
+
+    _legacy_options = _FLAGS
+    _upgrade_state = _scalar_states("step")
 
     def __init__(
         self,
@@ -52,30 +51,18 @@ class Rprop(Optimizer):
         _lr_check(lr)
         _check(0.0 <= lr, f"Invalid learning rate: {lr}")
         _check(0.0 < etas[0] < 1.0 < etas[1], f"Invalid eta values: {etas[0]}, {etas[1]}")
-        defaults = dict(
-            lr=lr,
-            etas=etas,
-            step_sizes=step_sizes,
-            foreach=foreach,
-            maximize=maximize,
-            differentiable=differentiable,
-            capturable=capturable,
-        )
+        defaults = _defaults(locals(), "lr etas step_sizes foreach maximize differentiable capturable")
         super().__init__(params, defaults)
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__(state)
-        _upgrade_groups(
-            self, (("foreach", None), ("maximize", False), ("differentiable", False), ("capturable", False))
-        )
 
     def _update(self, p: Tensor, grad: np.ndarray, group: dict[str, Any]) -> None:
         data = p._data
-        state = self.state[p]
-        if len(state) == 0:
-            state["step"] = _new_scalar(0.0)
-            state["prev"] = _zeros_state(p)
-            state["step_size"] = Tensor._make(np.full_like(grad, _scalar(group["lr"])), False, None, 0)
+        state = _init_state(
+            self,
+            p,
+            step=0.0,
+            prev=_zeros_state,
+            step_size=lambda p: Tensor._make(np.full_like(grad, _scalar(group["lr"])), False, None, 0),
+        )
         _check_step_flags(p, group, "params and state_steps")
         sc = data.dtype.type
         etaminus, etaplus = group["etas"]
@@ -105,6 +92,9 @@ class ASGD(Optimizer):
     """p <- p*(1 - lambd*eta) - eta*g; ax <- ax + mu*(p - ax) (ax <- p while mu = 1);
     eta <- lr / (1 + lambd*lr*t)^alpha; mu <- 1 / max(1, t - t0)."""
 
+    _legacy_options = _FLAGS
+    _upgrade_state = _scalar_states("step", "eta", "mu")
+
     def __init__(
         self,
         params,
@@ -121,35 +111,12 @@ class ASGD(Optimizer):
         _lr_check(lr)
         _check(0.0 <= lr, f"Invalid learning rate: {lr}")
         _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
-        defaults = dict(
-            lr=lr,
-            lambd=lambd,
-            alpha=alpha,
-            t0=t0,
-            weight_decay=weight_decay,
-            foreach=foreach,
-            maximize=maximize,
-            differentiable=differentiable,
-            capturable=capturable,
-        )
+        defaults = _defaults(locals(), "lr lambd alpha t0 weight_decay foreach maximize differentiable capturable")
         super().__init__(params, defaults)
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__(state)
-        _upgrade_groups(
-            self,
-            (("foreach", None), ("maximize", False), ("differentiable", False), ("capturable", False)),
-            ("step", "eta", "mu"),
-        )
 
     def _update(self, p: Tensor, grad: np.ndarray, group: dict[str, Any]) -> None:
         data = p._data
-        state = self.state[p]
-        if len(state) == 0:
-            state["step"] = _new_scalar(0.0)
-            state["eta"] = _new_scalar(_scalar(group["lr"]))
-            state["mu"] = _new_scalar(1.0)
-            state["ax"] = _zeros_state(p)
+        state = _init_state(self, p, step=0.0, eta=_scalar(group["lr"]), mu=1.0, ax=_zeros_state)
         _check_step_flags(p, group, "params, mus, etas, and state_steps")
         sc = data.dtype.type
         lr, lambd = _scalar(group["lr"]), group["lambd"]
@@ -179,6 +146,9 @@ class Adafactor(Optimizer):
     V = R C / max(mean(R), eps1) (V <- lerp(V, g^2, t^tau) for vectors); U = g / max(sqrt(V), eps1);
     p <- p*(1 - lr*wd) - max(eps2, RMS(p)) * min(lr, 1/sqrt(t)) * U / max(1, RMS(U)/d)."""
 
+    _legacy_options = (("foreach", None),)
+    _upgrade_state = _scalar_states("step")
+
     def __init__(
         self,
         params,
@@ -198,22 +168,13 @@ class Adafactor(Optimizer):
         _check(0.0 <= eps[1], f"epsilon2 should be >= 0 but is: {eps[1]}")
         _check(1.0 <= d, f"Clipping threshold d should be >= 1 but is: {d}")
         _check(0.0 <= weight_decay, f"weight_decay should be >= 0 but is: {weight_decay}")
-        defaults = dict(
-            lr=lr,
-            beta2_decay=beta2_decay,
-            eps=eps,
-            d=d,
-            weight_decay=weight_decay,
-            foreach=foreach,
-            maximize=maximize,
-        )
+        defaults = _defaults(locals(), "lr beta2_decay eps d weight_decay foreach maximize")
         self._eps1: dict[int, float] = {}
         super().__init__(params, defaults)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
         self._eps1 = {}
-        _upgrade_groups(self, (("foreach", None),))
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; ``closure`` re-evaluates and returns the loss."""

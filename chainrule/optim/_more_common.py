@@ -1,4 +1,5 @@
-"""Shared pieces of the optimizers in ``_more.py``, ``_more2.py`` and ``_lbfgs.py``."""
+"""Shared pieces of the optimizers: torch-ordered numeric kernels (addcmul, addcdiv, fused axpy) and the scalar-state
+helpers of those in ``_more.py``, ``_more2.py`` and ``_lbfgs.py``."""
 
 from __future__ import annotations
 
@@ -32,17 +33,35 @@ def _as_scalar_state(state: dict, key: str) -> Tensor:
     return v
 
 
-def _upgrade_groups(opt, keys: tuple[tuple[str, Any], ...], scalar_keys: tuple[str, ...] = ("step",)) -> None:
-    """``__setstate__`` body: fill group options missing from old checkpoints, make scalar state tensors."""
-    for group in opt.param_groups:
-        for key, default in keys:
-            group.setdefault(key, default)
-        for p in group["params"]:
-            st = opt.state.get(p)
-            if st:
-                for key in scalar_keys:
-                    if key in st:
-                        _as_scalar_state(st, key)
+_FLAGS = (("foreach", None), ("maximize", False), ("differentiable", False), ("capturable", False))
+
+
+def _scalar_states(*keys: str):
+    """An ``_upgrade_state``: the ``keys`` present in a parameter's state become 0-d scalar tensors."""
+
+    def upgrade(state: dict) -> None:
+        for key in keys:
+            if key in state:
+                _as_scalar_state(state, key)
+
+    return staticmethod(upgrade)
+
+
+def _bump(state: dict) -> float:
+    """``step += 1`` on the 0-d step tensor; the new count as a Python float (torch's ``_get_value``)."""
+    st = _as_scalar_state(state, "step")
+    st._data += 1
+    return st._data.item()
+
+
+def _init_state(opt, p: Tensor, **init) -> dict:
+    """``opt.state[p]``, filled on first use in ``init``'s order: a number becomes a 0-d scalar tensor, a callable
+    of ``p`` gives the tensor itself."""
+    state = opt.state[p]
+    if len(state) == 0:
+        for key, value in init.items():
+            state[key] = value(p) if callable(value) else _new_scalar(value)
+    return state
 
 
 def _check_step_flags(p: Tensor, group: dict[str, Any], what: str, devices: str = _CAPTURABLE_DEVICES) -> None:
@@ -56,19 +75,6 @@ def _check_step_flags(p: Tensor, group: dict[str, Any], what: str, devices: str 
             "differentiable=True optimizer steps through the autograd graph of a non-leaf parameter are not "
             "supported: the update is computed in place on the parameter's array"
         )
-
-
-def _check_fused_foreach(fused, foreach, differentiable) -> None:
-    if fused:
-        if differentiable:
-            raise RuntimeError("`fused` does not support `differentiable`")
-        if foreach:
-            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
-
-
-def _lr_check(lr) -> None:
-    if isinstance(lr, Tensor) and lr.numel() != 1:
-        raise ValueError("Tensor lr must be 1-element")
 
 
 def _addcmul_(a: np.ndarray, b: np.ndarray, c: np.ndarray, value: float, tmp: np.ndarray) -> None:

@@ -7,13 +7,26 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _check, _effective_grad, _scalar, _step_tensor
+from .optimizer import (
+    Optimizer,
+    _bump_step,
+    _check,
+    _check_fused_foreach,
+    _defaults,
+    _effective_grad,
+    _lr_check,
+    _scalar,
+    _step_tensor,
+)
 
 __all__ = ["Adagrad"]
 
 
 class Adagrad(Optimizer):
     """s <- s + g^2; p <- p - lr / (1 + (t-1)*lr_decay) * g / (sqrt(s) + eps)."""
+
+    _legacy_options = (("foreach", None), ("maximize", False), ("differentiable", False), ("fused", None))
+    _upgrade_state = staticmethod(_step_tensor)
 
     def __init__(
         self,
@@ -29,8 +42,7 @@ class Adagrad(Optimizer):
         differentiable: bool = False,
         fused=None,
     ) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
+        _lr_check(lr)
         _check(0.0 <= lr, f"Invalid learning rate: {lr}")
         _check(0.0 <= lr_decay, f"Invalid lr_decay value: {lr_decay}")
         _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
@@ -38,23 +50,11 @@ class Adagrad(Optimizer):
             0.0 <= initial_accumulator_value, f"Invalid initial_accumulator_value value: {initial_accumulator_value}"
         )
         _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
-        defaults = dict(
-            lr=lr,
-            lr_decay=lr_decay,
-            eps=eps,
-            weight_decay=weight_decay,
-            initial_accumulator_value=initial_accumulator_value,
-            foreach=foreach,
-            maximize=maximize,
-            differentiable=differentiable,
-            fused=fused,
+        defaults = _defaults(
+            locals(), "lr lr_decay eps weight_decay initial_accumulator_value", "foreach maximize differentiable fused"
         )
         super().__init__(params, defaults)
-        if fused:
-            if differentiable:
-                raise RuntimeError("`fused` does not support `differentiable`")
-            if foreach:
-                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+        _check_fused_foreach(fused, foreach, differentiable)
 
     def _init_new_group(self, group: dict[str, Any]) -> None:
         for p in group["params"]:
@@ -65,27 +65,13 @@ class Adagrad(Optimizer):
         state["step"] = Tensor._make(np.array(0.0, dtype=np.float32), False, None, 0)
         state["sum"] = Tensor._make(np.full_like(p._data, group["initial_accumulator_value"]), False, None, 0)
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", None)
-            for p in group["params"]:
-                st = self.state.get(p)
-                if st:
-                    _step_tensor(st)
-
     def _update(self, p: Tensor, grad: np.ndarray, group: dict[str, Any]) -> None:
         data = p._data
         state = self.state[p]
         sc = data.dtype.type
         if "sum" not in state:
             self._init_state(p, group)
-        step_t = _step_tensor(state)
-        step_t._data += 1
-        step = step_t._data.item()
+        step = _bump_step(state)
         g = _effective_grad(data, grad, group["weight_decay"], group["maximize"])
         clr = _scalar(group["lr"]) / (1 + (step - 1) * group["lr_decay"])
         s = state["sum"]._data

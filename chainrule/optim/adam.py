@@ -7,13 +7,37 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _check, _effective_grad, _lerp_, _new_step, _scalar, _step_tensor, _zeros_state
+from ._more_common import _addcmul_
+from .optimizer import (
+    Optimizer,
+    _bump_step,
+    _check_betas,
+    _check_fused_foreach,
+    _decoupled_grad,
+    _defaults,
+    _lerp_,
+    _new_step,
+    _scalar,
+    _step_tensor,
+    _zeros_state,
+)
 
 __all__ = ["Adam", "AdamW"]
 
 
 class Adam(Optimizer):
     """m <- lerp(m, g, 1-b1); v <- b2*v + (1-b2)*g^2; p <- p - lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps)."""
+
+    _legacy_options = (
+        ("amsgrad", False),
+        ("maximize", False),
+        ("foreach", None),
+        ("capturable", False),
+        ("differentiable", False),
+        ("decoupled_weight_decay", False),
+        ("fused", None),
+    )
+    _upgrade_state = staticmethod(_step_tensor)
 
     def __init__(
         self,
@@ -31,13 +55,7 @@ class Adam(Optimizer):
         fused=None,
         decoupled_weight_decay: bool = False,
     ) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        _check(0.0 <= lr, f"Invalid learning rate: {lr}")
-        _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
-        _check(0.0 <= betas[0] < 1.0, f"Invalid beta parameter at index 0: {betas[0]}")
-        _check(0.0 <= betas[1] < 1.0, f"Invalid beta parameter at index 1: {betas[1]}")
-        _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
+        _check_betas(lr, eps, betas, weight_decay)
         both_float = isinstance(betas[0], float) and isinstance(betas[1], float)
         both_tensor = isinstance(betas[0], Tensor) and isinstance(betas[1], Tensor)
         if not (both_float or both_tensor):
@@ -45,43 +63,14 @@ class Adam(Optimizer):
         for i, b in enumerate(betas):
             if isinstance(b, Tensor) and b.numel() != 1:
                 raise ValueError(f"Tensor betas[{i}] must be 1-element")
-        defaults = dict(
-            lr=lr,
-            betas=tuple(betas),
-            eps=eps,
-            weight_decay=weight_decay,
-            amsgrad=amsgrad,
-            maximize=maximize,
-            foreach=foreach,
-            capturable=capturable,
-            differentiable=differentiable,
-            fused=fused,
-            decoupled_weight_decay=decoupled_weight_decay,
+        betas = tuple(betas)
+        defaults = _defaults(
+            locals(),
+            "lr betas eps weight_decay amsgrad maximize",
+            "foreach capturable differentiable fused decoupled_weight_decay",
         )
         super().__init__(params, defaults)
-        if fused:
-            if differentiable:
-                raise RuntimeError("`fused` does not support `differentiable`")
-            if foreach:
-                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            for key, default in (
-                ("amsgrad", False),
-                ("maximize", False),
-                ("foreach", None),
-                ("capturable", False),
-                ("differentiable", False),
-                ("decoupled_weight_decay", False),
-                ("fused", None),
-            ):
-                group.setdefault(key, default)
-            for p in group["params"]:
-                st = self.state.get(p)
-                if st:
-                    _step_tensor(st)
+        _check_fused_foreach(fused, foreach, differentiable)
 
     def _update(self, p: Tensor, grad: np.ndarray, group: dict[str, Any]) -> None:
         data = p._data
@@ -94,23 +83,15 @@ class Adam(Optimizer):
                 state["max_exp_avg_sq"] = _zeros_state(p)
         beta1, beta2 = (_scalar(b) for b in group["betas"])
         lr = _scalar(group["lr"])
-        wd = group["weight_decay"]
-        step_t = _step_tensor(state)
-        step_t._data += 1
-        step = step_t._data.item()
+        step = _bump_step(state)
         sc = data.dtype.type
-        if wd != 0 and group["decoupled_weight_decay"]:
-            np.multiply(data, sc(1 - lr * wd), out=data)
-            wd = 0
-        g = _effective_grad(data, grad, wd, group["maximize"])
+        g = _decoupled_grad(data, grad, group, lr)
         m = state["exp_avg"]._data
         v = state["exp_avg_sq"]._data
         tmp = np.empty_like(data)
         _lerp_(m, g, 1 - beta1, tmp)
         np.multiply(v, sc(beta2), out=v)
-        np.multiply(g, sc(1 - beta2), out=tmp)
-        np.multiply(tmp, g, out=tmp)
-        np.add(v, tmp, out=v)
+        _addcmul_(v, g, g, 1 - beta2, tmp)
         bias_correction1 = 1 - beta1**step
         bias_correction2 = 1 - beta2**step
         step_size = lr / bias_correction1

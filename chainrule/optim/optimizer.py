@@ -111,6 +111,11 @@ class Optimizer:
     groups with per-group options); ``defaults`` fills the options a group leaves out.
     """
 
+    # options that checkpoints of older torch versions lack, as (name, default): unpickling fills them in
+    _legacy_options: tuple[tuple[str, Any], ...] = ()
+    # brings one parameter's (non-empty) state from an older checkpoint up to date, e.g. a plain-number ``step``
+    _upgrade_state: Callable[[dict], Any] | None = None
+
     def __init__(self, params, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
         self._optimizer_step_pre_hooks: OrderedDict = OrderedDict()
@@ -153,6 +158,14 @@ class Optimizer:
                 setattr(self, name, OrderedDict())
         self._patch_step_function()
         self.defaults.setdefault("differentiable", False)
+        for group in self.param_groups:
+            for key, default in self._legacy_options:
+                group.setdefault(key, default)
+            if self._upgrade_state is not None:
+                for p in group["params"]:
+                    st = self.state.get(p)
+                    if st:
+                        self._upgrade_state(st)
 
     def _patch_step_function(self) -> None:
         # wrap the class's resolved ``step`` once so step hooks run around every optimizer's step
@@ -402,6 +415,13 @@ def _new_step() -> Tensor:
     return Tensor._make(np.array(0.0, dtype=np.float32), False, None, 0)
 
 
+def _bump_step(state: dict) -> float:
+    """``step += 1`` on the float32 step tensor; the new count as a Python float (torch's ``_get_value``)."""
+    st = _step_tensor(state)
+    st._data += 1
+    return st._data.item()
+
+
 def _effective_grad(p: np.ndarray, grad: np.ndarray, weight_decay: float, maximize: bool) -> np.ndarray:
     """``(-grad if maximize else grad) + weight_decay * p`` as torch computes it; never writes into ``grad``."""
     if weight_decay == 0:
@@ -409,6 +429,16 @@ def _effective_grad(p: np.ndarray, grad: np.ndarray, weight_decay: float, maximi
     out = np.multiply(p, p.dtype.type(weight_decay), out=np.empty_like(grad))
     # -g + wd*p and wd*p - g round identically
     return np.subtract(out, grad, out=out) if maximize else np.add(grad, out, out=out)
+
+
+def _decoupled_grad(p: np.ndarray, grad: np.ndarray, group: dict[str, Any], lr: float, decayed=_effective_grad):
+    """``p *= 1 - lr*weight_decay`` under ``decoupled_weight_decay`` (the gradient then takes no decay term), and
+    ``decayed(p, grad, weight_decay, maximize)`` as the effective gradient."""
+    wd = group["weight_decay"]
+    if wd != 0 and group["decoupled_weight_decay"]:
+        np.multiply(p, p.dtype.type(1 - lr * wd), out=p)
+        wd = 0
+    return decayed(p, grad, wd, group["maximize"])
 
 
 def _lerp_(a: np.ndarray, b: np.ndarray, weight: float, tmp: np.ndarray) -> None:
@@ -426,3 +456,32 @@ def _lerp_(a: np.ndarray, b: np.ndarray, weight: float, tmp: np.ndarray) -> None
 def _check(cond: bool, msg: str) -> None:
     if not cond:
         raise ValueError(msg)
+
+
+def _defaults(args: dict[str, Any], *names: str) -> dict[str, Any]:
+    """The ``defaults`` dict of the constructor arguments ``names`` (space-separated, in torch's key order), read
+    from the constructor's ``locals()``."""
+    return {name: args[name] for part in names for name in part.split()}
+
+
+def _lr_check(lr) -> None:
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+
+
+def _check_betas(lr, eps, betas, weight_decay) -> None:
+    """torch's argument checks shared by the Adam family."""
+    _lr_check(lr)
+    _check(0.0 <= lr, f"Invalid learning rate: {lr}")
+    _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
+    _check(0.0 <= betas[0] < 1.0, f"Invalid beta parameter at index 0: {betas[0]}")
+    _check(0.0 <= betas[1] < 1.0, f"Invalid beta parameter at index 1: {betas[1]}")
+    _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
+
+
+def _check_fused_foreach(fused, foreach, differentiable) -> None:
+    if fused:
+        if differentiable:
+            raise RuntimeError("`fused` does not support `differentiable`")
+        if foreach:
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")

@@ -7,13 +7,36 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _check, _effective_grad, _lerp_, _new_step, _scalar, _step_tensor, _zeros_state
+from ._more_common import _addcmul_
+from .optimizer import (
+    Optimizer,
+    _bump_step,
+    _check,
+    _defaults,
+    _effective_grad,
+    _lerp_,
+    _lr_check,
+    _new_step,
+    _scalar,
+    _step_tensor,
+    _zeros_state,
+)
 
 __all__ = ["RMSprop"]
 
 
 class RMSprop(Optimizer):
     """v <- alpha*v + (1-alpha)*g^2; p <- p - lr * g / (sqrt(v - E[g]^2 if centered else v) + eps)."""
+
+    _legacy_options = (
+        ("momentum", 0),
+        ("centered", False),
+        ("foreach", None),
+        ("maximize", False),
+        ("differentiable", False),
+        ("capturable", False),
+    )
+    _upgrade_state = staticmethod(_step_tensor)
 
     def __init__(
         self,
@@ -29,43 +52,16 @@ class RMSprop(Optimizer):
         maximize: bool = False,
         differentiable: bool = False,
     ) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
+        _lr_check(lr)
         _check(0.0 <= lr, f"Invalid learning rate: {lr}")
         _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
         _check(0.0 <= momentum, f"Invalid momentum value: {momentum}")
         _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
         _check(0.0 <= alpha, f"Invalid alpha value: {alpha}")
-        defaults = dict(
-            lr=lr,
-            momentum=momentum,
-            alpha=alpha,
-            eps=eps,
-            centered=centered,
-            weight_decay=weight_decay,
-            capturable=capturable,
-            foreach=foreach,
-            maximize=maximize,
-            differentiable=differentiable,
+        defaults = _defaults(
+            locals(), "lr momentum alpha eps centered weight_decay", "capturable foreach maximize differentiable"
         )
         super().__init__(params, defaults)
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            for key, default in (
-                ("momentum", 0),
-                ("centered", False),
-                ("foreach", None),
-                ("maximize", False),
-                ("differentiable", False),
-                ("capturable", False),
-            ):
-                group.setdefault(key, default)
-            for p in group["params"]:
-                st = self.state.get(p)
-                if st:
-                    _step_tensor(st)
 
     def _update(self, p: Tensor, grad: np.ndarray, group: dict[str, Any]) -> None:
         data = p._data
@@ -78,15 +74,13 @@ class RMSprop(Optimizer):
                 state["momentum_buffer"] = _zeros_state(p)
             if group["centered"]:
                 state["grad_avg"] = _zeros_state(p)
-        _step_tensor(state)._data += 1
+        _bump_step(state)
         alpha = group["alpha"]
         g = _effective_grad(data, grad, group["weight_decay"], group["maximize"])
         sq = state["square_avg"]._data
         tmp = np.empty_like(data)
         np.multiply(sq, sc(alpha), out=sq)
-        np.multiply(g, sc(1 - alpha), out=tmp)
-        np.multiply(tmp, g, out=tmp)
-        np.add(sq, tmp, out=sq)
+        _addcmul_(sq, g, g, 1 - alpha, tmp)
         avg = tmp
         if group["centered"]:
             ga = state["grad_avg"]._data

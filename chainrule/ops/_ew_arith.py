@@ -19,7 +19,6 @@ from ._ew_base import (
     _not_for_bool,
     _not_freed,
     _Op,
-    _quiet,
     _zeros,
 )
 from ._util import _bcast_msg, float_data, prep2
@@ -144,8 +143,7 @@ class Div(_Op):
         if isinstance(b, Tensor):
             ctx._saved = (a if ctx.needs_input_grad[1] else None, b)
         ctx.scalar = b
-        with _quiet():
-            return _bin(xp.true_divide, a, b, ad, bd)
+        return _bin(xp.true_divide, a, b, ad, bd)
 
     @staticmethod
     def backward(ctx, g):
@@ -168,8 +166,7 @@ class RDiv(_Op):
     def forward(ctx, a, s):
         ctx.save_for_backward(a)
         ctx.scalar = s
-        with _quiet():
-            return xp.reciprocal(float_data(a)) * s
+        return xp.reciprocal(float_data(a)) * s
 
     @staticmethod
     def backward(ctx, g):
@@ -182,8 +179,7 @@ class Reciprocal(_Op):
 
     @staticmethod
     def forward(ctx, a):
-        with _quiet():
-            out = xp.reciprocal(float_data(a))
+        out = xp.reciprocal(float_data(a))
         ctx.save_for_backward(out)
         return out
 
@@ -225,13 +221,12 @@ class PowScalar(_Op):
         ctx.p = p
         if ad.dtype.kind == "b":
             return xp.power(ad.astype(np.int8), pd).astype(np.bool_)
-        with _quiet():
-            if type(pd) is float and ad.dtype == np.float32 and float(np.float32(pd)) != pd:
-                # torch raises to the exponent in double: rounded to float32, 1e-50 would become 0 (0 ** 0 = 1)
-                return xp.power(ad.astype(np.float64), pd).astype(np.float32)
-            if ad.dtype == np.float16 and abs(pd) != float("inf") and abs(pd) > 65504:
-                raise RuntimeError("value cannot be converted to type c10::Half without overflow")
-            return xp.power(ad, pd)
+        if type(pd) is float and ad.dtype == np.float32 and float(np.float32(pd)) != pd:
+            # torch raises to the exponent in double: rounded to float32, 1e-50 would become 0 (0 ** 0 = 1)
+            return xp.power(ad.astype(np.float64), pd).astype(np.float32)
+        if ad.dtype == np.float16 and abs(pd) != float("inf") and abs(pd) > 65504:
+            raise RuntimeError("value cannot be converted to type c10::Half without overflow")
+        return xp.power(ad, pd)
 
     @staticmethod
     def backward(ctx, g):
@@ -259,8 +254,7 @@ class Pow(_Op):
         if ad.dtype.kind in "iu":
             out = _int_pow(ad, bd)
         else:
-            with _quiet():
-                out = _bin(xp.power, a, b, ad, bd)
+            out = _bin(xp.power, a, b, ad, bd)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -304,8 +298,7 @@ class RPowScalar(_Op):
         if bd.dtype.kind in "iu":
             out = _int_pow(np.asarray(sd, dtype=bd.dtype), bd)
         else:
-            with _quiet():
-                out = xp.power(np.asarray(sd, dtype=bd.dtype), bd)
+            out = xp.power(np.asarray(sd, dtype=bd.dtype), bd)
         ctx.save_for_backward(out)
         ctx.s = s
         return out
@@ -324,8 +317,7 @@ class Exp2(_Op):
 
     @staticmethod
     def forward(ctx, a):
-        with _quiet():
-            out = xp.exp2(float_data(a))
+        out = xp.exp2(float_data(a))
         ctx.save_for_backward(out)
         return out
 
@@ -346,8 +338,7 @@ class FloorDivide(_Op):
         ad, bd = prep2(a, b)
         _not_for_bool("div_floor_cpu", ad)
         _int_zero_div(ad, bd)
-        with _quiet():
-            return _bin(xp.floor_divide, a, b, ad, bd)
+        return _bin(xp.floor_divide, a, b, ad, bd)
 
     @staticmethod
     def backward(ctx, g):
@@ -364,13 +355,12 @@ class DivMode(_Op):
         ad, bd = prep2(a, b)
         _not_for_bool(f"div_{mode}_cpu", ad)
         _int_zero_div(ad, bd)
-        with _quiet():
-            if mode == "floor":
-                return _bin(xp.floor_divide, a, b, ad, bd)
-            if ad.dtype.kind == "f":
-                return xp.trunc(_bin(xp.true_divide, a, b, ad, bd))
-            q = _bin(xp.floor_divide, a, b, ad, bd)
-            return q + ((q < 0) & (q * bd != ad))
+        if mode == "floor":
+            return _bin(xp.floor_divide, a, b, ad, bd)
+        if ad.dtype.kind == "f":
+            return xp.trunc(_bin(xp.true_divide, a, b, ad, bd))
+        q = _bin(xp.floor_divide, a, b, ad, bd)
+        return q + ((q < 0) & (q * bd != ad))
 
     @staticmethod
     def backward(ctx, g):
@@ -386,8 +376,7 @@ class Remainder(_Op):
         _not_for_bool("remainder_cpu", ad)
         _int_zero_div(ad, bd)
         ctx.save_for_backward(a, b if isinstance(b, Tensor) else None)
-        with _quiet():
-            return _bin(xp.remainder, a, b, ad, bd)
+        return _bin(xp.remainder, a, b, ad, bd)
 
     @staticmethod
     def backward(ctx, g):
@@ -421,8 +410,7 @@ class Fmod(_Op):
         _not_for_bool("fmod_cpu", ad)
         _int_zero_div(ad, bd)
         ctx.save_for_backward(a, b if isinstance(b, Tensor) else None)
-        with _quiet():
-            return _bin(xp.fmod, a, b, ad, bd)
+        return _bin(xp.fmod, a, b, ad, bd)
 
     @staticmethod
     def backward(ctx, g):

@@ -30,29 +30,6 @@ class _Op(Function):
     _builtin = True
 
 
-try:  # np.errstate costs ~1 us per use; setting NumPy's error-state context variable directly ~0.2 us
-    from numpy._core._ufunc_config import _extobj_contextvar as _errvar
-    from numpy._core.umath import _make_extobj
-
-    _IGNORE = _make_extobj(all="ignore")
-
-    class _quiet:
-        """Suppress NumPy floating-point warnings (torch silently returns inf/nan)."""
-
-        __slots__ = ("tok",)
-
-        def __enter__(self):
-            self.tok = _errvar.set(_IGNORE)
-
-        def __exit__(self, *exc):
-            _errvar.reset(self.tok)
-
-except ImportError:  # pragma: no cover - other NumPy versions
-
-    def _quiet():
-        return np.errstate(all="ignore")
-
-
 def _bin(fn, a, b, ad, bd):
     try:
         return fn(ad, bd)

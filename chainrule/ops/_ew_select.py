@@ -8,7 +8,7 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from ..backend import xp
 from . import elementwise as _E
-from ._ew_base import _TORCH_NAME, _bin, _Op, _quiet
+from ._ew_base import _TORCH_NAME, _bin, _Op
 from ._util import _bcast_msg, float_data, prep2
 
 
@@ -283,10 +283,9 @@ class Addcdiv(_Op):
         ctx.value = value
         dt = _result_np(a, t1, t2)
         try:
-            with _quiet():
-                return a._data.astype(dt, copy=False) + value * t1._data.astype(dt, copy=False) / t2._data.astype(
-                    dt, copy=False
-                )
+            return a._data.astype(dt, copy=False) + value * t1._data.astype(dt, copy=False) / t2._data.astype(
+                dt, copy=False
+            )
         except ValueError:
             raise RuntimeError(_bcast_msg((t1._data.shape, t2._data.shape))) from None
 

@@ -6,7 +6,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import _state
 from ..backend import xp
 from . import elementwise as _E
-from ._ew_base import _LN2, _LN10, _TORCH_NAME, _Op, _quiet, _zeros
+from ._ew_base import _LN2, _LN10, _TORCH_NAME, _Op, _zeros
 from ._util import float_data
 
 
@@ -16,8 +16,7 @@ class Exp(_Op):
 
     @staticmethod
     def forward(ctx, a):
-        with _quiet():
-            out = xp.exp(float_data(a))
+        out = xp.exp(float_data(a))
         ctx.save_for_backward(out)
         return out
 
@@ -32,8 +31,7 @@ class Expm1(_Op):
 
     @staticmethod
     def forward(ctx, a):
-        with _quiet():
-            out = xp.expm1(float_data(a))
+        out = xp.expm1(float_data(a))
         ctx.save_for_backward(out)
         return out
 
@@ -51,8 +49,7 @@ class _LogLike(_Op):
     @classmethod
     def forward(cls, ctx, a):
         ctx.save_for_backward(a)
-        with _quiet():
-            return cls.fn(float_data(a))
+        return cls.fn(float_data(a))
 
 
 class Log(_LogLike):
@@ -105,8 +102,7 @@ class Sqrt(_Op):
 
     @staticmethod
     def forward(ctx, a):
-        with _quiet():
-            out = xp.sqrt(float_data(a))
+        out = xp.sqrt(float_data(a))
         ctx.save_for_backward(out)
         return out
 
@@ -121,8 +117,7 @@ class Rsqrt(_Op):
 
     @staticmethod
     def forward(ctx, a):
-        with _quiet():
-            out = 1.0 / xp.sqrt(float_data(a))
+        out = 1.0 / xp.sqrt(float_data(a))
         ctx.save_for_backward(out)
         return out
 
@@ -197,8 +192,7 @@ class Sigmoid(_Op):
     def forward(ctx, a):
         d = float_data(a)
         # _E.exp(-a) overflows to inf for a << 0 and 1/(1+inf) is exactly 0: finite without a split
-        with _quiet():
-            out = 1.0 / (1.0 + xp.exp(-d))
+        out = 1.0 / (1.0 + xp.exp(-d))
         ctx.save_for_backward(out)
         return out
 

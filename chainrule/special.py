@@ -119,8 +119,7 @@ class SpecialXlog1py(_Op):
     def forward(ctx, a, b):
         ad, bd, dt = _float_pair(a, b)
         ctx.save_for_backward(a, b)
-        with np.errstate(all="ignore"):
-            out = np.where((ad == 0) & ~np.isnan(bd), 0.0, ad * np.log1p(bd))
+        out = np.where((ad == 0) & ~np.isnan(bd), 0.0, ad * np.log1p(bd))
         return np.asarray(out, dtype=dt)
 
     @staticmethod

@@ -514,18 +514,17 @@ class VectorNorm(_Op):
             return _T.where(zero, 0.0, gk * x * _T.abs(x) ** (p - 2) / nsafe ** (p - 1))
         gd = g._data.reshape(keep_shape)
         xd, nd = x._data, n._data
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if p == 2:
-                r = np.where(nd == 0, 0.0, gd * xd / nd)
-            elif p == 1:
-                r = gd * np.sign(xd)
-            elif p == math.inf:
-                amax = (np.abs(xd) == nd) & (nd != 0)
-                r = gd * np.sign(xd) * amax / amax.sum(axis=ctx.dims, keepdims=True).clip(1)
-            elif p == 0:
-                r = np.zeros_like(xd)
-            else:
-                r = np.where(nd == 0, 0.0, gd * xd * np.abs(xd) ** (p - 2) / nd ** (p - 1))
+        if p == 2:
+            r = np.where(nd == 0, 0.0, gd * xd / nd)
+        elif p == 1:
+            r = gd * np.sign(xd)
+        elif p == math.inf:
+            amax = (np.abs(xd) == nd) & (nd != 0)
+            r = gd * np.sign(xd) * amax / amax.sum(axis=ctx.dims, keepdims=True).clip(1)
+        elif p == 0:
+            r = np.zeros_like(xd)
+        else:
+            r = np.where(nd == 0, 0.0, gd * xd * np.abs(xd) ** (p - 2) / nd ** (p - 1))
         return r.astype(xd.dtype, copy=False)
 
 

@@ -263,9 +263,8 @@ class BinaryCrossEntropy(_Op):
             raise RuntimeError("all elements of input should be between 0 and 1")
         if ((td < 0) | (td > 1)).any():
             raise RuntimeError("all elements of target should be between 0 and 1")
-        with np.errstate(divide="ignore"):
-            lx = np.maximum(np.log(xd), -100.0)
-            l1x = np.maximum(np.log1p(-xd), -100.0)
+        lx = np.maximum(np.log(xd), -100.0)
+        l1x = np.maximum(np.log1p(-xd), -100.0)
         loss = -(td * lx + (1.0 - td) * l1x)
         if w is not None:
             loss = loss * w._data
@@ -315,11 +314,11 @@ class BCEWithLogits(_Op):
     def forward(ctx, x, t, w, pw, reduction):
         xd, td = prep2(x, t)
         sp = _np_softplus(-xd)
-        with np.errstate(invalid="ignore"):  # 0 * inf for infinite logits: nan as torch, without a NumPy warning
-            if pw is not None:
-                loss = (1.0 - td) * xd + ((pw._data - 1.0) * td + 1.0) * sp
-            else:
-                loss = (1.0 - td) * xd + sp
+        # 0 * inf for infinite logits: nan as torch, without a NumPy warning
+        if pw is not None:
+            loss = (1.0 - td) * xd + ((pw._data - 1.0) * td + 1.0) * sp
+        else:
+            loss = (1.0 - td) * xd + sp
         if w is not None:
             loss = loss * w._data
         ctx.save_for_backward(x, t, w, pw)
@@ -388,8 +387,7 @@ class KLDiv(_Op):
                 gt = gs * (M.exp(t) * (t - x + 1.0))
             else:
                 # d xlogy(t, t) / dt as torch composes it: xlogy(t != 0, t) + t / t (nan at t == 0)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    gt = gs * (M.where(t != 0, M.log(t), 0.0) + t / t - x)
+                gt = gs * (M.where(t != 0, M.log(t), 0.0) + t / t - x)
         return gx, gt
 
 
@@ -532,8 +530,7 @@ class _ClassIndexLoss(_Op):
             return np.asarray(total, dtype=xd.dtype)
         denom = wt.sum()
         ctx.denom = denom
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(total / denom, dtype=xd.dtype)
+        return np.asarray(total / denom, dtype=xd.dtype)
 
     @classmethod
     def _coeffs(cls, ctx, dtype):
@@ -555,8 +552,7 @@ class _ClassIndexLoss(_Op):
         elif ctx.reduction == "sum":
             gs = g if _state.enabled else g._data
         else:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                gs = g / ctx.denom if _state.enabled else g._data / ctx.denom
+            gs = g / ctx.denom if _state.enabled else g._data / ctx.denom
         if _state.enabled:
             return cls._backward_graph(ctx, g, gs), None, None
         gsv = np.broadcast_to(np.asarray(gs, dt), (m,))

@@ -150,21 +150,20 @@ class LSTMSequence(_Op):
         wt = xp.ascontiguousarray(wd.T)
         bd = None if b is None else b._data
         h, c = h0._data, c0._data
-        with xp.errstate(over="ignore"):
-            for t in range(T - 1, -1, -1) if reverse else range(T):
-                gates = h @ wt
-                if bd is not None:
-                    gates += bd
-                gates += xd[t]
-                a = acts[t]
-                _sigmoid(gates, a)  # all four chunks in one pass (fewer calls), then g's chunk overwritten
-                xp.tanh(gates[:, 2 * H : 3 * H], out=a[:, 2 * H : 3 * H])
-                c_new = cs[t]
-                xp.multiply(a[:, H : 2 * H], c, out=c_new)
-                c_new += a[:, :H] * a[:, 2 * H : 3 * H]
-                xp.tanh(c_new, out=tcs[t])
-                h = xp.multiply(a[:, 3 * H :], tcs[t], out=out[t])
-                c = c_new
+        for t in range(T - 1, -1, -1) if reverse else range(T):
+            gates = h @ wt
+            if bd is not None:
+                gates += bd
+            gates += xd[t]
+            a = acts[t]
+            _sigmoid(gates, a)  # all four chunks in one pass (fewer calls), then g's chunk overwritten
+            xp.tanh(gates[:, 2 * H : 3 * H], out=a[:, 2 * H : 3 * H])
+            c_new = cs[t]
+            xp.multiply(a[:, H : 2 * H], c, out=c_new)
+            c_new += a[:, :H] * a[:, 2 * H : 3 * H]
+            xp.tanh(c_new, out=tcs[t])
+            h = xp.multiply(a[:, 3 * H :], tcs[t], out=out[t])
+            c = c_new
         ctx.reverse = reverse
         ctx.save_for_backward(xproj, h0, c0, w, b, out)
         if not any(ctx.needs_input_grad):

@@ -171,8 +171,7 @@ class Mean(_Op):
         n = ctx.n = _count(d.shape, axes)
         dt = np_dtype if np_dtype is not None else d.dtype
         acc = np.float32 if dt == np.float16 else dt
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return (d.sum(axis=axes, keepdims=keepdim, dtype=acc) / n).astype(dt, copy=False)
+        return (d.sum(axis=axes, keepdims=keepdim, dtype=acc) / n).astype(dt, copy=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -215,8 +214,7 @@ class Prod(_Op):
             ctx._node_name = "ProdBackward1"
         if np_dtype is None and d.dtype.kind in _INT_KINDS:
             np_dtype = np.int64
-        with np.errstate(over="ignore", invalid="ignore"):
-            out = xp.asarray(d.prod(axis=axes, keepdims=keepdim, dtype=np_dtype))
+        out = xp.asarray(d.prod(axis=axes, keepdims=keepdim, dtype=np_dtype))
         if ctx.needs_input_grad[0]:
             ctx.save_for_backward(a, out)
         return out
@@ -292,8 +290,7 @@ class _Extreme(_Op):
         if cls.nan_aware:
             mask |= np.isnan(ad) & np.isnan(od)
         cnt = mask.sum(axis=ctx.axes, keepdims=True)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            w = mask.astype(ad.dtype) / cnt.astype(ad.dtype)
+        w = mask.astype(ad.dtype) / cnt.astype(ad.dtype)
         return _restore(g, ctx) * _const(w)
 
 
@@ -395,8 +392,7 @@ class Aminmax(_Op):
         res = None
         for g, o in ((g_lo, lo), (g_hi, hi)):
             mask = ad == _restore_np(o._data, ctx)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                w = mask.astype(ad.dtype) / mask.sum(axis=ctx.axes, keepdims=True).astype(ad.dtype)
+            w = mask.astype(ad.dtype) / mask.sum(axis=ctx.axes, keepdims=True).astype(ad.dtype)
             part = _restore(g, ctx) * _const(w)
             res = part if res is None else res + part
         return res
@@ -576,21 +572,20 @@ class VectorNorm(_Op):
         ctx.keepdim = keepdim
         ctx.p = p
         kw = dict(axis=axes, keepdims=keepdim)
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            if p != 0 and (d.size if axes is None else math.prod([d.shape[i] for i in axes])) == 1:
-                out = xp.abs(d).sum(**kw)  # torch takes |a| when every reduced dim has size 1: no overflow in a^p
-            elif p == 2:
-                out = xp.sqrt((d * d).sum(**kw))
-            elif p == 1:
-                out = xp.abs(d).sum(**kw)
-            elif p == math.inf:
-                out = xp.abs(d).max(**kw)
-            elif p == -math.inf:
-                out = xp.abs(d).min(**kw)
-            elif p == 0:
-                out = (d != 0).sum(dtype=d.dtype, **kw)
-            else:
-                out = (xp.abs(d) ** p).sum(**kw) ** (1.0 / p)
+        if p != 0 and (d.size if axes is None else math.prod([d.shape[i] for i in axes])) == 1:
+            out = xp.abs(d).sum(**kw)  # torch takes |a| when every reduced dim has size 1: no overflow in a^p
+        elif p == 2:
+            out = xp.sqrt((d * d).sum(**kw))
+        elif p == 1:
+            out = xp.abs(d).sum(**kw)
+        elif p == math.inf:
+            out = xp.abs(d).max(**kw)
+        elif p == -math.inf:
+            out = xp.abs(d).min(**kw)
+        elif p == 0:
+            out = (d != 0).sum(dtype=d.dtype, **kw)
+        else:
+            out = (xp.abs(d) ** p).sum(**kw) ** (1.0 / p)
         out = xp.asarray(out, dtype=d.dtype)
         if p != 0:
             ctx.save_for_backward(a, out)
@@ -674,10 +669,9 @@ class Logsumexp(_Op):
         if _count(d.shape, axes) == 0:
             out = xp.full(d.sum(axis=axes, keepdims=keepdim).shape, -np.inf, d.dtype)
         else:
-            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-                m = d.max(axis=axes, keepdims=True)
-                m = xp.where(xp.isinf(m), 0, m)
-                out = xp.log(xp.exp(d - m).sum(axis=axes, keepdims=True)) + m
+            m = d.max(axis=axes, keepdims=True)
+            m = xp.where(xp.isinf(m), 0, m)
+            out = xp.log(xp.exp(d - m).sum(axis=axes, keepdims=True)) + m
             out = xp.asarray(out if keepdim else out.reshape(m.sum(axis=axes).shape))
         ctx.save_for_backward(a, out)
         return out
@@ -717,12 +711,10 @@ class Softmax(_Op):
         if d.size == 0:
             out = d.copy()
         elif d.ndim == 0:
-            with np.errstate(invalid="ignore"):
-                out = d - d + 1  # 1, or nan for +-inf/nan as torch's exp(x - max) / sum gives
+            out = d - d + 1  # 1, or nan for +-inf/nan as torch's exp(x - max) / sum gives
         else:
-            with np.errstate(invalid="ignore", over="ignore"):
-                out = xp.exp(d - d.max(axis=dim, keepdims=True))
-                out /= out.sum(axis=dim, keepdims=True)
+            out = xp.exp(d - d.max(axis=dim, keepdims=True))
+            out /= out.sum(axis=dim, keepdims=True)
         ctx.save_for_backward(out)
         return out
 
@@ -746,12 +738,10 @@ class LogSoftmax(_Op):
         if d.size == 0:
             out = d.copy()
         elif d.ndim == 0:
-            with np.errstate(invalid="ignore"):
-                out = d - d  # 0, or nan for +-inf/nan
+            out = d - d  # 0, or nan for +-inf/nan
         else:
-            with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-                out = d - d.max(axis=dim, keepdims=True)
-                out -= xp.log(xp.exp(out).sum(axis=dim, keepdims=True))
+            out = d - d.max(axis=dim, keepdims=True)
+            out -= xp.log(xp.exp(out).sum(axis=dim, keepdims=True))
         ctx.save_for_backward(out)
         return out
 

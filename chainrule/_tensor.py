@@ -515,7 +515,9 @@ class Tensor:
                 f"desired output type {_TORCH_NAME.get(str(sd.dtype), sd.dtype)}"
             )
         if not sd.flags.writeable:
-            sd = self._data = sd.copy()
+            sd = _writable(sd, opname)
+            if sd is None:
+                sd = self._data = self._data.copy()
         np.copyto(sd, rd, casting="unsafe")
         vc = self._vc_get()
         vc.v += 1
@@ -837,6 +839,31 @@ _OPS = []
 
 def _ops():
     return _OPS[0]
+
+
+_OVERLAP_MSG = (
+    "unsupported operation: more than one element of the written-to tensor refers to a single memory "
+    "location. Please clone() the tensor before performing the operation."
+)
+
+
+def _writable(arr, opname: str):
+    """A writable alias of a read-only view whose elements share memory (an ``expand``ed tensor), or None.
+
+    As in torch, only a uniform write (``fill_``/``zero_``) may land in such a view, and it lands in the
+    memory the view shares with its base; any other in-place op raises. Other read-only arrays (e.g. from
+    a read-only NumPy buffer) give None: the tensor takes a private copy."""
+    if not any(st == 0 and n > 1 for st, n in zip(arr.strides, arr.shape)):
+        return None
+    if opname not in ("fill_", "zero_"):
+        raise RuntimeError(_OVERLAP_MSG)
+    owner = arr
+    while isinstance(owner.base, np.ndarray):
+        owner = owner.base
+    if not owner.flags.writeable:
+        return None
+    offset = arr.__array_interface__["data"][0] - owner.__array_interface__["data"][0]
+    return np.ndarray(arr.shape, arr.dtype, buffer=owner, offset=offset, strides=arr.strides)
 
 
 def _make_inplace(name):

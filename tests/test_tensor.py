@@ -280,3 +280,18 @@ def test_user_errors_raise_like_torch(expr):
             assert not type(e).__module__.startswith("numpy"), f"raw NumPy error: {e!r}"
             out.append(type(e).__name__)
     assert out[1] == out[0]
+
+
+@pytest.mark.parametrize("op", ["zero_()", "fill_(2)", "copy_(T.ones(3, 4))", "mul_(2)", "add_(1)", "clamp_(0, 1)"])
+def test_inplace_on_expanded_view_like_torch(op):
+    # a uniform fill lands in the memory the expanded view shares with its base; anything else raises
+    res = []
+    for T in (torch, chainrule):
+        x = T.ones(3, 1)
+        e = x.expand(3, 4)
+        try:
+            eval("e." + op, {"e": e, "T": T})  # noqa: S307
+            res.append((x.flatten().tolist(), e._base is x, e.flatten().tolist()))
+        except RuntimeError as ex:
+            res.append(str(ex))
+    assert res[1] == res[0]

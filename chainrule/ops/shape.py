@@ -403,7 +403,7 @@ def _expand_shape(input, sizes):
 def expand(input: Tensor, *sizes, **kw) -> Tensor:
     """Broadcast to ``sizes`` without copying (-1 keeps a size)."""
     shape = _expand_shape(input, _sizes(sizes or _kw(kw, "size")))
-    return _view_of(_run(Expand, input, shape), input)
+    return _view_of(_run(Expand, input, shape), input, expand, (shape,))
 
 
 def expand_as(input: Tensor, other: Tensor) -> Tensor:

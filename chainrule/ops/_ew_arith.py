@@ -367,24 +367,32 @@ class DivMode(_Op):
         return _zeros(g), None, None
 
 
-class Remainder(_Op):
-    """a - floor(a/b) b (sign of b): d/da = 1, d/db = -floor(a/b)"""
+class _ModLike(_Op):
+    """a - round(a/b) b with ``mode``'s rounding: d/da = 1, d/db = -round(a/b)"""
 
-    @staticmethod
-    def forward(ctx, a, b):
+    kernel = fn = mode = None
+
+    @classmethod
+    def forward(cls, ctx, a, b):
         ad, bd = prep2(a, b)
-        _not_for_bool("remainder_cpu", ad)
+        _not_for_bool(cls.kernel, ad)
         _int_zero_div(ad, bd)
         ctx.save_for_backward(a, b if isinstance(b, Tensor) else None)
-        return _bin(xp.remainder, a, b, ad, bd)
+        return _bin(cls.fn, a, b, ad, bd)
 
-    @staticmethod
-    def backward(ctx, g):
+    @classmethod
+    def backward(cls, ctx, g):
         a, b = ctx.saved_tensors
         gb = None
         if b is not None and ctx.needs_input_grad[1]:
-            gb = -g * DivMode.apply(a, b, "floor")
+            gb = -g * DivMode.apply(a, b, cls.mode)
         return g, gb
+
+
+class Remainder(_ModLike):
+    """a - floor(a/b) b (sign of b): d/db = -floor(a/b)"""
+
+    kernel, fn, mode = "remainder_cpu", staticmethod(xp.remainder), "floor"
 
 
 class RemainderTensor(Remainder):
@@ -401,24 +409,10 @@ class RemainderScalarTensor(Remainder):
         raise RuntimeError("derivative for aten::remainder is not implemented")
 
 
-class Fmod(_Op):
-    """a - trunc(a/b) b (sign of a): d/da = 1, d/db = -trunc(a/b)"""
+class Fmod(_ModLike):
+    """a - trunc(a/b) b (sign of a): d/db = -trunc(a/b)"""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        ad, bd = prep2(a, b)
-        _not_for_bool("fmod_cpu", ad)
-        _int_zero_div(ad, bd)
-        ctx.save_for_backward(a, b if isinstance(b, Tensor) else None)
-        return _bin(xp.fmod, a, b, ad, bd)
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        gb = None
-        if b is not None and ctx.needs_input_grad[1]:
-            gb = -g * DivMode.apply(a, b, "trunc")
-        return g, gb
+    kernel, fn, mode = "fmod_cpu", staticmethod(xp.fmod), "trunc"
 
 
 class FmodTensor(Fmod):

@@ -107,38 +107,34 @@ def _result_np(*ts):
     return D.result_np([t._data.dtype for t in ts if t._data.ndim], [t._data.dtype for t in ts if not t._data.ndim], ())
 
 
-class Maximum(_Op):
-    """d max(a,b): gradient to the larger input, halved on ties (as torch)"""
+class _Pick(_Op):
+    """d max(a,b) / d min(a,b): gradient to the chosen input, halved on ties (as torch)"""
 
-    @staticmethod
-    def forward(ctx, a, b):
+    fn = None
+    flip = False  # min: the roles of "larger" and "smaller" swap
+
+    @classmethod
+    def forward(cls, ctx, a, b):
         ad, bd = prep2(a, b)
         ctx.save_for_backward(a, b)
-        return _bin(xp.maximum, a, b, ad, bd)
+        return _bin(cls.fn, a, b, ad, bd)
 
-    @staticmethod
-    def backward(ctx, g):
+    @classmethod
+    def backward(cls, ctx, g):
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
+        lo, hi = (b, a) if cls.flip else (a, b)
         half = _E.where(a == b, g / 2.0, g)
-        return (_E.where(a < b, 0.0, half) if na else None), (_E.where(a > b, 0.0, half) if nb else None)
+        return (_E.where(lo < hi, 0.0, half) if na else None), (_E.where(lo > hi, 0.0, half) if nb else None)
 
 
-class Minimum(_Op):
-    """d min(a,b): gradient to the smaller input, halved on ties (as torch)"""
+class Maximum(_Pick):
+    fn = staticmethod(xp.maximum)
 
-    @staticmethod
-    def forward(ctx, a, b):
-        ad, bd = prep2(a, b)
-        ctx.save_for_backward(a, b)
-        return _bin(xp.minimum, a, b, ad, bd)
 
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        na, nb = ctx.needs_input_grad
-        half = _E.where(a == b, g / 2.0, g)
-        return (_E.where(a > b, 0.0, half) if na else None), (_E.where(a < b, 0.0, half) if nb else None)
+class Minimum(_Pick):
+    fn = staticmethod(xp.minimum)
+    flip = True
 
 
 class Fmax(_Op):
